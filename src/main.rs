@@ -1,1 +1,3 @@
-fn main() {}
+fn main() {
+    w365_appuser::start();
+}

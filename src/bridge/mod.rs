@@ -1,0 +1,2 @@
+//! Glue to JavaScript. Nothing in here hands a `JsValue` to the rest of the app.
+pub mod msal;

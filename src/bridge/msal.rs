@@ -1,0 +1,157 @@
+//! Typed wrapper over the MSAL.js bridge (`js/bridge.js`, bundled by esbuild).
+//!
+//! The JS side speaks JSON strings only, so every value crossing here is parsed
+//! into a Rust type at this boundary and no `JsValue` escapes the module.
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen(module = "/js/dist/bridge.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = bridgeInit)]
+    fn bridge_init(config_json: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = bridgeSsoSilent)]
+    fn bridge_sso_silent(login_hint: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = bridgeSignInPopup)]
+    fn bridge_sign_in_popup() -> js_sys::Promise;
+    #[wasm_bindgen(js_name = bridgeAcquireToken)]
+    fn bridge_acquire_token(scope: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = bridgeSignOut)]
+    fn bridge_sign_out() -> js_sys::Promise;
+}
+
+/// What MSAL needs to know about our registration and the cloud.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MsalConfig {
+    pub client_id: String,
+    pub authority: String,
+    pub known_authorities: Vec<String>,
+    pub redirect_uri: String,
+    /// Scopes of the resource asked for at sign-in.
+    pub login_scopes: Vec<String>,
+    /// Scopes of the other resources, consented in the same prompt.
+    pub extra_scopes: Vec<String>,
+}
+
+/// The signed-in administrator, as MSAL knows them.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Account {
+    pub home_account_id: String,
+    pub tenant_id: String,
+    pub username: String,
+    pub name: String,
+}
+
+/// Why the bridge could not do what was asked.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthErrorKind {
+    /// A person has to sign in (again): no session, expired, or consent missing.
+    InteractionRequired,
+    /// The admin closed the sign-in window.
+    Cancelled,
+    /// The browser blocked the sign-in window.
+    PopupBlocked,
+    /// The identity provider could not be reached.
+    Network,
+    /// Anything else MSAL reported.
+    Other,
+}
+
+/// An error from MSAL, with its own code kept for the admin and for support.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, thiserror::Error)]
+#[error("{message} ({code})")]
+pub struct AuthError {
+    pub kind: AuthErrorKind,
+    pub code: String,
+    pub message: String,
+}
+
+impl AuthError {
+    /// What the admin can do about it, in one sentence.
+    pub fn remedy(&self) -> &'static str {
+        match self.kind {
+            AuthErrorKind::InteractionRequired => "Sign in again to continue.",
+            AuthErrorKind::Cancelled => "The sign-in window was closed before it finished; press Sign in to try again.",
+            AuthErrorKind::PopupBlocked => "The browser blocked the sign-in window: allow pop-ups for this page, then press Sign in again.",
+            AuthErrorKind::Network => "The Microsoft sign-in service could not be reached: check the network, then try again.",
+            AuthErrorKind::Other => "Sign-in failed; the code above tells Microsoft support what happened.",
+        }
+    }
+
+    fn from_rejection(value: JsValue) -> Self {
+        let text = value
+            .as_string()
+            .or_else(|| value.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
+            .unwrap_or_default();
+        serde_json::from_str(&text).unwrap_or(AuthError {
+            kind: AuthErrorKind::Other,
+            code: "bridge".into(),
+            message: if text.is_empty() { "the sign-in bridge failed".into() } else { text },
+        })
+    }
+}
+
+/// An access token. Deliberately not `Debug`/`Display`/`Serialize`, so it cannot
+/// end up in a log line, a report or an error message by accident.
+pub struct AccessToken(String);
+
+impl AccessToken {
+    /// The `Authorization` header value.
+    pub fn bearer(&self) -> String {
+        format!("Bearer {}", self.0)
+    }
+}
+
+async fn settle(promise: js_sys::Promise) -> Result<String, AuthError> {
+    match JsFuture::from(promise).await {
+        Ok(value) => Ok(value.as_string().unwrap_or_default()),
+        Err(rejection) => Err(AuthError::from_rejection(rejection)),
+    }
+}
+
+fn parse_account(json: &str) -> Result<Option<Account>, AuthError> {
+    serde_json::from_str(json).map_err(|e| AuthError {
+        kind: AuthErrorKind::Other,
+        code: "bridge_account".into(),
+        message: format!("the sign-in bridge returned an unreadable account: {e}"),
+    })
+}
+
+/// Starts MSAL and returns the account already signed in to this tab, if any.
+pub async fn init(config: &MsalConfig) -> Result<Option<Account>, AuthError> {
+    let json = serde_json::to_string(config).unwrap_or_default();
+    parse_account(&settle(bridge_init(&json)).await?)
+}
+
+/// Signs in without showing anything, from the admin's existing Microsoft session.
+pub async fn sign_in_silently(login_hint: Option<&str>) -> Result<Account, AuthError> {
+    let json = settle(bridge_sso_silent(login_hint.unwrap_or(""))).await?;
+    required(parse_account(&json)?)
+}
+
+/// Signs in through Microsoft's sign-in window.
+pub async fn sign_in_with_popup() -> Result<Account, AuthError> {
+    let json = settle(bridge_sign_in_popup()).await?;
+    required(parse_account(&json)?)
+}
+
+fn required(account: Option<Account>) -> Result<Account, AuthError> {
+    account.ok_or(AuthError {
+        kind: AuthErrorKind::Other,
+        code: "no_account".into(),
+        message: "sign-in finished without an account".into(),
+    })
+}
+
+/// A token for one resource scope, from MSAL's cache or its refresh token.
+pub async fn acquire_token(scope: &str) -> Result<AccessToken, AuthError> {
+    settle(bridge_acquire_token(scope)).await.map(AccessToken)
+}
+
+/// Forgets this tab's tokens.
+pub async fn sign_out() -> Result<(), AuthError> {
+    settle(bridge_sign_out()).await.map(|_| ())
+}

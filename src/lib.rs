@@ -1,0 +1,15 @@
+//! The w365-appuser browser app: a thin Leptos UI over `w365_core`.
+//!
+//! `main.rs` only mounts [`ui::App`]; everything that talks to the browser sits in
+//! [`bridge`] (MSAL.js) and [`api`] (HTTP); everything that decides sits in the core.
+pub mod api;
+pub mod auth;
+pub mod bridge;
+pub mod config;
+pub mod ui;
+
+/// Mounts the app on `<body>`.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(ui::App);
+}

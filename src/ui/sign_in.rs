@@ -1,0 +1,95 @@
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::environment_list::EnvironmentList;
+use super::error_panel::ErrorPanel;
+use crate::api::transport::BrowserTransport;
+use crate::auth::msal_config;
+use crate::bridge::msal::{self, Account, AuthError};
+use crate::config::AppConfig;
+
+#[derive(Clone)]
+enum SignIn {
+    /// MSAL is starting, or a silent sign-in is being tried.
+    Checking,
+    /// Nobody is signed in; the error says why the last attempt failed, if one did.
+    SignedOut(Option<AuthError>),
+    SignedIn(Account),
+}
+
+/// Signs the admin in (silently when their Microsoft session allows, otherwise
+/// through Microsoft's sign-in window) and then shows the environments.
+#[component]
+pub fn SignInGate(config: AppConfig, client_id: String) -> impl IntoView {
+    let state = RwSignal::new(SignIn::Checking);
+    let page = window().location().href().unwrap_or_default();
+    let page = page.split(['?', '#']).next().unwrap_or_default().to_owned();
+    let msal = msal_config(&config, &client_id, &page);
+
+    spawn_local(async move {
+        let next = match msal::init(&msal).await {
+            Ok(Some(account)) => SignIn::SignedIn(account),
+            // The admin is usually signed in to Microsoft already: try that first.
+            Ok(None) => match msal::sign_in_silently(None).await {
+                Ok(account) => SignIn::SignedIn(account),
+                Err(_) => SignIn::SignedOut(None),
+            },
+            Err(error) => SignIn::SignedOut(Some(error)),
+        };
+        state.try_set(next);
+    });
+
+    let sign_in = Action::new_local(|_: &()| msal::sign_in_with_popup());
+    Effect::new(move |_| {
+        if let Some(result) = sign_in.value().get() {
+            state.set(match result {
+                Ok(account) => SignIn::SignedIn(account),
+                Err(error) => SignIn::SignedOut(Some(error)),
+            });
+        }
+    });
+    let sign_out = move |_| {
+        spawn_local(async move {
+            let _ = msal::sign_out().await;
+            state.try_set(SignIn::SignedOut(None));
+        });
+    };
+
+    let transport = BrowserTransport::new(config.endpoints.clone());
+    let endpoints = config.endpoints.clone();
+    move || match state.get() {
+        SignIn::Checking => view! {
+            <p class="page__loading" role="status">"Checking your Microsoft sign-in…"</p>
+        }
+        .into_any(),
+        SignIn::SignedOut(error) => view! {
+            <section class="sign-in" aria-labelledby="sign-in-title">
+                <h2 id="sign-in-title">"Sign in"</h2>
+                <p>
+                    "Sign in with an account that is System Administrator in the environments to switch. "
+                    "You will be asked once to allow access to Dataverse and to read the tenant's enterprise applications."
+                </p>
+                {error.map(|e| view! { <ErrorPanel title="Sign-in did not complete" message=format!("{e}. {}", e.remedy()) /> })}
+                <button
+                    class="button button--primary"
+                    data-testid="sign-in"
+                    disabled=move || sign_in.pending().get()
+                    on:click=move |_| { sign_in.dispatch(()); }
+                >
+                    {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in with Microsoft" }}
+                </button>
+            </section>
+        }
+        .into_any(),
+        SignIn::SignedIn(account) => view! {
+            <div class="session">
+                <p class="session__who" data-testid="signed-in-as">
+                    "Signed in as " <strong>{account.name.clone()}</strong> " (" {account.username.clone()} ")"
+                </p>
+                <button class="button" data-testid="sign-out" on:click=sign_out>"Sign out"</button>
+            </div>
+            <EnvironmentList transport=transport.clone() endpoints=endpoints.clone() />
+        }
+        .into_any(),
+    }
+}

@@ -1,0 +1,103 @@
+//! The browser glue, tested in Chromium: the real bundled MSAL.js behind the bridge,
+//! and the configuration the app derives from `config.json`.
+#![cfg(target_arch = "wasm32")]
+
+use wasm_bindgen_test::*;
+use w365_appuser::api::transport::scope_for;
+use w365_appuser::auth::msal_config;
+use w365_appuser::bridge::msal::{self, AuthErrorKind};
+use w365_appuser::config::{AppConfig, ConfigError};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const CLIENT: &str = "0c1f3f6e-9a77-4c57-9a7c-3b2d4a6f5e10";
+
+fn public_config() -> AppConfig {
+    AppConfig::parse(&format!(r#"{{"clientId":"{CLIENT}","cloud":"public"}}"#)).expect("valid config")
+}
+
+#[wasm_bindgen_test]
+fn missing_client_id_is_not_an_error_but_absent() {
+    let config = AppConfig::parse(r#"{"cloud":"public"}"#).expect("valid config");
+    assert_eq!(config.client_id, None);
+    let blank = AppConfig::parse(r#"{"clientId":"  ","cloud":"public"}"#).expect("valid config");
+    assert_eq!(blank.client_id, None);
+}
+
+#[wasm_bindgen_test]
+fn public_cloud_uses_microsoft_endpoints() {
+    let config = public_config();
+    assert_eq!(config.client_id.as_deref(), Some(CLIENT));
+    assert_eq!(config.endpoints.authority, "https://login.microsoftonline.com");
+    assert_eq!(config.endpoints.discovery, "https://globaldisco.crm.dynamics.com");
+    assert_eq!(config.endpoints.graph, "https://graph.microsoft.com");
+}
+
+#[wasm_bindgen_test]
+fn malformed_config_is_refused_with_a_reason() {
+    let error = AppConfig::parse(r#"{"clientId": 42}"#).unwrap_err();
+    assert!(matches!(error, ConfigError::Invalid(_)), "{error:?}");
+    let unknown = AppConfig::parse(r#"{"clientId":"x","cloud":"moon"}"#).unwrap_err();
+    assert!(unknown.to_string().contains("moon"), "{unknown}");
+    let typo = AppConfig::parse(r#"{"clientID":"x"}"#).unwrap_err();
+    assert!(typo.to_string().contains("clientID"), "{typo}");
+}
+
+#[wasm_bindgen_test]
+fn custom_cloud_must_be_https() {
+    let error = AppConfig::parse(
+        r#"{"clientId":"x","cloud":"custom","authority":"http://127.0.0.1:1/login","discovery":"https://127.0.0.1:1/disco","graph":"https://127.0.0.1:1/graph"}"#,
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("http://127.0.0.1:1/login"), "{error}");
+}
+
+#[wasm_bindgen_test]
+fn msal_config_points_redirect_beside_the_page_and_consents_once() {
+    let config = public_config();
+    let msal = msal_config(&config, CLIENT, "https://tools.example.org/w365/index.html");
+    assert_eq!(msal.redirect_uri, "https://tools.example.org/w365/redirect.html");
+    assert_eq!(msal.authority, "https://login.microsoftonline.com/organizations");
+    assert!(msal.known_authorities.is_empty());
+    assert_eq!(msal.login_scopes, ["https://globaldisco.crm.dynamics.com/user_impersonation"]);
+    assert_eq!(msal.extra_scopes, ["https://graph.microsoft.com/Application.Read.All"]);
+}
+
+#[wasm_bindgen_test]
+fn custom_cloud_authority_is_named_as_known() {
+    let config = AppConfig::parse(
+        r#"{"clientId":"x","cloud":"custom","authority":"https://127.0.0.1:8443/login","discovery":"https://127.0.0.1:8443/disco","graph":"https://127.0.0.1:8443/graph"}"#,
+    )
+    .expect("valid config");
+    let msal = msal_config(&config, "x", "https://127.0.0.1:8443/");
+    assert_eq!(msal.authority, "https://127.0.0.1:8443/login/organizations");
+    assert_eq!(msal.known_authorities, ["127.0.0.1:8443"]);
+    assert_eq!(msal.redirect_uri, "https://127.0.0.1:8443/redirect.html");
+}
+
+#[wasm_bindgen_test]
+fn each_resource_gets_its_own_scope() {
+    let endpoints = public_config().endpoints;
+    assert_eq!(
+        scope_for(&endpoints, "https://graph.microsoft.com"),
+        "https://graph.microsoft.com/Application.Read.All"
+    );
+    assert_eq!(
+        scope_for(&endpoints, "https://contoso.crm.dynamics.com/"),
+        "https://contoso.crm.dynamics.com/user_impersonation"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn real_msal_starts_with_nobody_signed_in_and_refuses_tokens() {
+    let config = public_config();
+    let page = web_sys::window().unwrap().location().href().unwrap();
+    let account = msal::init(&msal_config(&config, CLIENT, &page)).await.expect("MSAL starts");
+    assert_eq!(account, None);
+    let error = match msal::acquire_token("https://graph.microsoft.com/Application.Read.All").await {
+        Ok(_) => panic!("a token without anybody signed in"),
+        Err(error) => error,
+    };
+    assert_eq!(error.kind, AuthErrorKind::InteractionRequired, "{error:?}");
+    assert!(!error.remedy().is_empty());
+}
