@@ -6,10 +6,14 @@ import {
   ADMIN, PRODUCTION_CONFIG, demoConfig, launchBrowser, screenshot, signInWithPopup, startEmulator,
 } from "./support.mjs";
 
-/** The environments the emulator's scenario gives the admin, by EnvironmentId. */
+/** The environments where the emulator's tenant has an enabled system user for the admin. */
 async function expectedEnvironmentIds(emulator) {
-  const state = await emulator.state();
-  return state.environments.map((env) => env.environment_id).sort();
+  const { tenant } = await emulator.state();
+  const admin = tenant.users.find((user) => user.upn === ADMIN);
+  return tenant.environments
+    .filter((env) => env.system_users.some((u) => u.azureactivedirectoryobjectid === admin.id && !u.isdisabled))
+    .map((env) => env.id)
+    .sort();
 }
 
 async function listedEnvironmentIds(page) {

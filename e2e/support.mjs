@@ -2,6 +2,7 @@
 // scenario, and Debian's Chromium (through playwright-core) either mapped onto
 // the emulator with Microsoft's real host names, or plain (for the demo mode).
 import { spawn } from "node:child_process";
+import { request as httpsRequest } from "node:https";
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -51,22 +52,37 @@ export async function startEmulator({ scenario = "demo", config = null, latencyM
     base,
     port,
     async state() {
-      const response = await fetch(`${base}/_emulator/state`);
-      return response.json();
+      return JSON.parse((await control(base, "GET", "/_emulator/state")).body);
     },
     async fault(spec) {
-      const response = await fetch(`${base}/_emulator/faults`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(spec),
-      });
-      if (!response.ok) throw new Error(`fault refused: ${response.status} ${await response.text()}`);
+      const response = await control(base, "POST", "/_emulator/faults", spec);
+      if (response.status >= 300) throw new Error(`fault refused: ${response.status} ${response.body}`);
     },
     async stop() {
       child.kill("SIGTERM");
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Calls the emulator's control plane; its certificate is self-signed, made at start. */
+function control(base, method, path, json) {
+  return new Promise((resolveResponse, reject) => {
+    const body = json === undefined ? undefined : JSON.stringify(json);
+    const req = httpsRequest(`${base}${path}`, {
+      method,
+      rejectUnauthorized: false,
+      headers: body ? { "content-type": "application/json" } : {},
+    }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => { text += chunk; });
+      res.on("end", () => resolveResponse({ status: res.statusCode, body: text }));
+    });
+    req.on("error", reject);
+    if (body) req.write(body);
+    req.end();
+  });
 }
 
 /** Production configuration: Microsoft's public cloud, our client id. */

@@ -1,0 +1,117 @@
+//! Many environments at once: bounded concurrency, independent runs, aggregated progress,
+//! cancellation. One environment's failure never stops another.
+
+use crate::driver::{drive, Prompter, Sleeper};
+use crate::http::HttpClient;
+use crate::procedure::{Input, Outcome, Procedure};
+use crate::record::{EnvironmentRef, EnvironmentRun};
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use serde::{Deserialize, Serialize};
+
+/// How many environments run at the same time by default.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// Where a batch stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchProgress {
+    /// Environments in the batch.
+    pub total: usize,
+    /// Finished, whatever the outcome.
+    pub finished: usize,
+    /// Configured by this run.
+    pub configured: usize,
+    /// Already configured before.
+    pub already_configured: usize,
+    /// Stopped at the assessment (needs a person).
+    pub stopped: usize,
+    /// Failed with an error.
+    pub failed: usize,
+    /// Cancelled, or never started because of a cancel.
+    pub cancelled: usize,
+    /// Undone.
+    pub undone: usize,
+    /// Running now.
+    pub running: Vec<EnvironmentRef>,
+}
+
+impl BatchProgress {
+    fn count(&mut self, outcome: Option<&Outcome>) {
+        self.finished += 1;
+        match outcome {
+            Some(Outcome::Configured { already: true, .. }) => self.already_configured += 1,
+            Some(Outcome::Configured { already: false, .. }) => self.configured += 1,
+            Some(Outcome::Stopped { .. }) => self.stopped += 1,
+            Some(Outcome::Failed { .. }) | None => self.failed += 1,
+            Some(Outcome::Cancelled) => self.cancelled += 1,
+            Some(Outcome::Undone { .. }) => self.undone += 1,
+        }
+    }
+}
+
+/// Receives batch progress (in addition to the per-command progress of [`Prompter`]).
+pub trait BatchObserver {
+    /// Called whenever an environment starts or finishes.
+    fn batch_progress(&self, progress: &BatchProgress);
+}
+
+impl BatchObserver for () {
+    fn batch_progress(&self, _: &BatchProgress) {}
+}
+
+/// Runs every procedure, at most `concurrency` at once (0 means [`DEFAULT_CONCURRENCY`]);
+/// returns the records in the input order. Once [`Prompter::is_cancelled`] turns true, no
+/// further environment starts and running ones stop before their next request.
+pub async fn run_batch<C, S, P, O>(
+    procedures: Vec<Procedure>,
+    client: &C,
+    sleeper: &S,
+    prompts: &P,
+    observer: &O,
+    concurrency: usize,
+) -> Vec<EnvironmentRun>
+where
+    C: HttpClient,
+    S: Sleeper,
+    P: Prompter,
+    O: BatchObserver,
+{
+    let limit = if concurrency == 0 {
+        DEFAULT_CONCURRENCY
+    } else {
+        concurrency
+    };
+    let mut progress = BatchProgress {
+        total: procedures.len(),
+        ..BatchProgress::default()
+    };
+    let mut results: Vec<Option<EnvironmentRun>> = vec![None; procedures.len()];
+    let mut queue = procedures.into_iter().enumerate();
+    let mut running = FuturesUnordered::new();
+    let start = |(i, mut p): (usize, Procedure)| async move {
+        drive(&mut p, client, sleeper, prompts).await;
+        (i, p.into_record())
+    };
+    loop {
+        while running.len() < limit && !prompts.is_cancelled() {
+            let Some((i, p)) = queue.next() else { break };
+            progress.running.push(p.target().environment.clone());
+            running.push(start((i, p)));
+            observer.batch_progress(&progress);
+        }
+        let Some((i, record)) = running.next().await else {
+            break;
+        };
+        progress.running.retain(|e| e != &record.environment);
+        progress.count(record.outcome.as_ref());
+        results[i] = Some(record);
+        observer.batch_progress(&progress);
+    }
+    // Whatever never started is recorded as cancelled, so the report lists every environment.
+    for (i, mut p) in queue {
+        p.handle(Input::Cancel, sleeper.now_ms());
+        progress.count(Some(&Outcome::Cancelled));
+        results[i] = Some(p.into_record());
+    }
+    observer.batch_progress(&progress);
+    results.into_iter().flatten().collect()
+}

@@ -1,0 +1,207 @@
+//! What the read-only inspection learned, filled in answer by answer.
+
+use crate::dataverse::app_modules::{self, AppModule};
+use crate::dataverse::business_units::{self, BusinessUnit};
+use crate::dataverse::roles::{self, Role, RoleHolder};
+use crate::dataverse::solutions::{self, Solution};
+use crate::dataverse::users::{self, AppUser};
+use crate::dataverse::whoami::{self, CallerRole, WhoAmI};
+use crate::error::ApiError;
+use crate::graph::{self, Consent};
+use crate::http::HttpResponse;
+use crate::ids::{AppId, BusinessUnitId, RoleId};
+use serde::{Deserialize, Serialize};
+
+/// What a request is for; decides how its answer is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    WhoAmI,
+    RootBusinessUnit,
+    Roles,
+    AppUsers,
+    ServicePrincipal(AppId),
+    Solutions,
+    AppModule,
+    CallerRoles,
+    RoleHolders,
+    Privilege(String),
+    Reread,
+    Create,
+    Enable,
+    Disable,
+    Associate(RoleId),
+    Disassociate(RoleId),
+}
+
+impl Purpose {
+    pub(crate) fn is_write(&self) -> bool {
+        matches!(
+            self,
+            Purpose::Create
+                | Purpose::Enable
+                | Purpose::Disable
+                | Purpose::Associate(_)
+                | Purpose::Disassociate(_)
+        )
+    }
+
+    /// A short label for errors and the run record.
+    pub(crate) fn label(&self) -> String {
+        match self {
+            Purpose::WhoAmI => "read who is signed in".into(),
+            Purpose::RootBusinessUnit => "read the root business unit".into(),
+            Purpose::Roles => "read the security roles".into(),
+            Purpose::AppUsers => "read the application user".into(),
+            Purpose::ServicePrincipal(a) => format!("check consent of app {a}"),
+            Purpose::Solutions => "read installed solutions".into(),
+            Purpose::AppModule => "find the product's app".into(),
+            Purpose::CallerRoles => "read your roles".into(),
+            Purpose::RoleHolders => "read who holds the service role".into(),
+            Purpose::Privilege(p) => format!("check your privilege {p}"),
+            Purpose::Reread => "re-read the application user".into(),
+            Purpose::Create => "create the application user".into(),
+            Purpose::Enable => "enable the application user".into(),
+            Purpose::Disable => "disable the application user".into(),
+            Purpose::Associate(r) => format!("assign role {r}"),
+            Purpose::Disassociate(r) => format!("remove role {r}"),
+        }
+    }
+}
+
+/// Everything the inspection read, as found. Serialisable for the run record and the UI.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inspection {
+    /// The caller.
+    pub caller: Option<WhoAmI>,
+    /// The caller's direct roles.
+    pub caller_roles: Vec<CallerRole>,
+    /// Privilege checks made (only when no direct System Administrator role was seen).
+    pub privileges: Vec<(String, bool)>,
+    /// Business units without a parent (exactly one is expected).
+    pub root_business_units: Vec<BusinessUnit>,
+    /// Roles with the preset's names, in every business unit.
+    pub roles: Vec<Role>,
+    /// Application users for the preset's app ids, live or soft-deleted.
+    pub app_users: Vec<AppUser>,
+    /// Consent per app id.
+    pub consent: Vec<(AppId, Consent)>,
+    /// Solutions matching the product prefix.
+    pub solutions: Vec<Solution>,
+    /// The product's model-driven app.
+    pub app_module: Option<AppModule>,
+    /// Holders of the service role (root copy): the licensed service account shows up here.
+    pub role_holders: Vec<RoleHolder>,
+}
+
+impl Inspection {
+    /// Whether the caller holds System Administrator directly, or every needed privilege.
+    pub fn caller_is_privileged(&self) -> bool {
+        self.caller_roles
+            .iter()
+            .any(CallerRole::is_system_administrator)
+            || (!self.privileges.is_empty()
+                && whoami::NEEDED_PRIVILEGES
+                    .iter()
+                    .all(|p| self.privileges.iter().any(|(n, ok)| n == p && *ok)))
+    }
+
+    /// The root business unit when there is exactly one.
+    pub fn root(&self) -> Option<&BusinessUnit> {
+        match self.root_business_units.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+
+    /// The root unit's copies of a role name (name compared as Dataverse does, ignoring case).
+    pub fn roles_in(&self, bu: &BusinessUnitId, name: &str) -> Vec<&Role> {
+        let mut v: Vec<&Role> = self
+            .roles
+            .iter()
+            .filter(|r| {
+                r.business_unit_id.as_ref() == Some(bu) && r.name.eq_ignore_ascii_case(name)
+            })
+            .collect();
+        v.dedup_by(|a, b| a.id == b.id);
+        v
+    }
+
+    /// Consent for an app id, if asked.
+    pub fn consent_of(&self, app: &AppId) -> Option<&Consent> {
+        self.consent.iter().find(|(a, _)| a == app).map(|(_, c)| c)
+    }
+
+    /// Licensed service accounts (people-type users holding the service role).
+    pub fn service_accounts(&self) -> Vec<&RoleHolder> {
+        self.role_holders
+            .iter()
+            .filter(|h| h.applicationid.is_none() && h.islicensed.unwrap_or(false))
+            .collect()
+    }
+
+    /// Reads one answer into the facts; returns the next page's URL when there is one.
+    pub(crate) fn absorb(
+        &mut self,
+        purpose: &Purpose,
+        resp: &HttpResponse,
+    ) -> Result<Option<String>, ApiError> {
+        let next = match purpose {
+            Purpose::WhoAmI => {
+                self.caller = Some(whoami::parse_who_am_i(resp)?);
+                None
+            }
+            Purpose::RootBusinessUnit => {
+                let p = business_units::parse_business_units(resp)?;
+                self.root_business_units.extend(p.value);
+                p.next_link
+            }
+            Purpose::Roles => {
+                let p = roles::parse_roles(resp)?;
+                self.roles.extend(p.value);
+                p.next_link
+            }
+            Purpose::AppUsers => {
+                let p = users::parse_app_users(resp)?;
+                self.app_users.extend(p.value);
+                p.next_link
+            }
+            Purpose::ServicePrincipal(app) => {
+                let c = graph::parse_service_principal(resp)?;
+                self.consent.retain(|(a, _)| a != app);
+                self.consent.push((app.clone(), c));
+                None
+            }
+            Purpose::Solutions => {
+                let p = solutions::parse_solutions(resp)?;
+                self.solutions.extend(p.value);
+                p.next_link
+            }
+            Purpose::AppModule => {
+                let p = app_modules::parse_app_modules(resp)?;
+                if self.app_module.is_none() {
+                    self.app_module = p.value.into_iter().next();
+                }
+                None
+            }
+            Purpose::CallerRoles => {
+                let p = whoami::parse_caller_roles(resp)?;
+                self.caller_roles.extend(p.value);
+                p.next_link
+            }
+            Purpose::RoleHolders => {
+                let p = roles::parse_role_holders(resp)?;
+                self.role_holders.extend(p.value);
+                p.next_link
+            }
+            Purpose::Privilege(name) => {
+                // Unconfirmed endpoint: any refusal counts as "not shown to hold it", never as fatal.
+                let ok = resp.is_success() && whoami::parse_caller_privilege(resp).unwrap_or(false);
+                self.privileges.push((name.clone(), ok));
+                None
+            }
+            // Re-reads and writes are handled by the procedure itself.
+            _ => None,
+        };
+        Ok(next)
+    }
+}

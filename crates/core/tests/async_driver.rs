@@ -1,0 +1,274 @@
+//! The async side: discovery paging over a scripted client, the generic driver with a virtual
+//! clock, and the batch's bounded concurrency, progress and cancellation.
+
+mod support;
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
+use std::time::Duration;
+use support::model::{Model, ORIGIN};
+use support::{answer_with_fault, fixture, target, Fault, ScriptedClient};
+use w365_core::batch::{run_batch, BatchObserver, BatchProgress};
+use w365_core::cloud::Cloud;
+use w365_core::discovery::list_instances;
+use w365_core::driver::{drive, Prompter, Sleeper};
+use w365_core::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
+use w365_core::preset::WORK365_US_APP_ID as US;
+use w365_core::procedure::prompt::{Prompt, PromptAnswer};
+use w365_core::procedure::{Command, Mode, Options, Outcome, Procedure};
+use w365_core::record::EnvironmentRef;
+
+#[tokio::test(flavor = "current_thread")]
+async fn list_instances_follows_next_link_and_parses_every_field() {
+    let client = ScriptedClient::new(vec![
+        (
+            Method::Get,
+            "https://globaldisco.crm.dynamics.com/api/discovery/v2.0/Instances",
+            HttpResponse::json(200, &fixture("discovery_instances_page1.json")),
+        ),
+        (
+            Method::Get,
+            "https://globaldisco.crm.dynamics.com/api/discovery/v2.0/Instances?$skiptoken=page2",
+            HttpResponse::json(200, &fixture("discovery_instances_page2.json")),
+        ),
+    ]);
+    let instances = list_instances(&client, &Cloud::Public.endpoints())
+        .await
+        .unwrap();
+    assert_eq!(instances.len(), 2);
+    assert_eq!(instances[0].friendly_name, "Contoso");
+    assert_eq!(instances[0].is_user_sys_admin, Some(true));
+    assert_eq!(
+        instances[1].environment_id.as_str(),
+        "a1b2c3d4-0000-4000-8000-000000000002",
+        "ids are normalised"
+    );
+    assert_eq!(
+        instances[1].origin(),
+        "https://contoso-test.crm.dynamics.com"
+    );
+    let seen = client.seen.borrow();
+    assert!(seen
+        .iter()
+        .all(|r| r.audience.as_deref() == Some("https://globaldisco.crm.dynamics.com")));
+    assert_eq!(seen[1].header("Prefer"), Some("odata.maxpagesize=500"));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn list_instances_reports_html_error_pages_without_panicking() {
+    let page = HttpResponse {
+        status: 502,
+        headers: vec![],
+        body: b"<html>Bad Gateway</html>".to_vec(),
+    };
+    let client = ScriptedClient::new(vec![(
+        Method::Get,
+        "https://globaldisco.crm.dynamics.com/api/discovery/v2.0/Instances",
+        page,
+    )]);
+    let err = list_instances(&client, &Cloud::Public.endpoints())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(502));
+    assert!(err.to_string().contains("Bad Gateway"));
+}
+
+/// Serves several environments from models; tracks which environments have requests in flight.
+struct ModelClient {
+    models: RefCell<Vec<(String, Model)>>,
+    in_flight: RefCell<Vec<String>>,
+    max_envs_in_flight: Cell<usize>,
+}
+
+impl ModelClient {
+    fn new(origins: &[String]) -> Self {
+        ModelClient {
+            models: RefCell::new(
+                origins
+                    .iter()
+                    .map(|o| (o.clone(), Model::fresh(US)))
+                    .collect(),
+            ),
+            in_flight: RefCell::new(Vec::new()),
+            max_envs_in_flight: Cell::new(0),
+        }
+    }
+}
+
+impl HttpClient for ModelClient {
+    async fn send(&self, mut req: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let origin = req.audience.clone().unwrap_or_default();
+        self.in_flight.borrow_mut().push(origin.clone());
+        let distinct: BTreeSet<String> = self
+            .in_flight
+            .borrow()
+            .iter()
+            .filter(|o| !o.contains("graph"))
+            .cloned()
+            .collect();
+        self.max_envs_in_flight
+            .set(self.max_envs_in_flight.get().max(distinct.len()));
+        tokio::task::yield_now().await;
+        let result = {
+            let mut models = self.models.borrow_mut();
+            let idx = models
+                .iter()
+                .position(|(o, _)| req.url.starts_with(o.as_str()))
+                .unwrap_or(0);
+            req.url = req.url.replacen(&models[idx].0, ORIGIN, 1);
+            answer_with_fault(&mut models[idx].1, &req, Fault::None)
+        };
+        let mut f = self.in_flight.borrow_mut();
+        if let Some(i) = f.iter().position(|o| o == &origin) {
+            f.remove(i);
+        }
+        result
+    }
+}
+
+/// A clock that jumps forward when asked to sleep.
+#[derive(Default)]
+struct VirtualClock(Cell<u64>);
+
+impl Sleeper for VirtualClock {
+    fn now_ms(&self) -> u64 {
+        self.0.get()
+    }
+    async fn sleep(&self, d: Duration) {
+        self.0.set(self.0.get() + d.as_millis() as u64);
+    }
+}
+
+#[derive(Default)]
+struct Admin {
+    cancel_after: Option<usize>,
+    finished: Cell<usize>,
+    prompts: RefCell<Vec<Prompt>>,
+    commands: Cell<usize>,
+}
+
+impl Prompter for Admin {
+    async fn ask(&self, _: &EnvironmentRef, prompt: &Prompt) -> PromptAnswer {
+        self.prompts.borrow_mut().push(prompt.clone());
+        support::agree(prompt)
+    }
+    async fn renew_sign_in(&self, _: &str) -> Result<(), String> {
+        Ok(())
+    }
+    fn is_cancelled(&self) -> bool {
+        self.cancel_after.is_some_and(|n| self.finished.get() >= n)
+    }
+    fn progress(&self, _: &EnvironmentRef, _: &Command) {
+        self.commands.set(self.commands.get() + 1);
+    }
+}
+
+impl BatchObserver for Admin {
+    fn batch_progress(&self, p: &BatchProgress) {
+        self.finished.set(p.finished);
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn driver_runs_the_procedure_to_verified_with_prompts() {
+    let client = ModelClient::new(&[ORIGIN.to_owned()]);
+    let admin = Admin::default();
+    let mut p = Procedure::new(target(), Options::default());
+    let outcome = drive(&mut p, &client, &VirtualClock::default(), &admin).await;
+    assert!(
+        matches!(outcome, Outcome::Configured { already: false, .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(admin.prompts.borrow().len(), 5, "plan + four guide steps");
+    assert!(client.models.borrow()[0].1.is_configured(US));
+}
+
+fn procedures(origins: &[String]) -> Vec<Procedure> {
+    origins
+        .iter()
+        .map(|o| {
+            let mut t = target();
+            t.environment = EnvironmentRef {
+                id: None,
+                name: o.clone(),
+                url: o.clone(),
+            };
+            Procedure::new(t, Options::unattended(Mode::Setup))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn batch_is_bounded_independent_and_reports_progress() {
+    let origins: Vec<String> = (0..10)
+        .map(|i| format!("https://env{i}.crm.dynamics.com"))
+        .collect();
+    let client = ModelClient::new(&origins);
+    // One environment is broken: it must not stop the others.
+    client.models.borrow_mut()[3].1.solution_version = None;
+    let admin = Admin::default();
+    let records = run_batch(
+        procedures(&origins),
+        &client,
+        &VirtualClock::default(),
+        &admin,
+        &admin,
+        3,
+    )
+    .await;
+    assert_eq!(records.len(), 10);
+    assert_eq!(
+        records
+            .iter()
+            .map(|r| r.environment.url.clone())
+            .collect::<Vec<_>>(),
+        origins,
+        "input order kept"
+    );
+    let configured = records
+        .iter()
+        .filter(|r| matches!(r.outcome, Some(Outcome::Configured { .. })))
+        .count();
+    assert_eq!(configured, 9);
+    assert!(matches!(records[3].outcome, Some(Outcome::Stopped { .. })));
+    assert!(
+        client.max_envs_in_flight.get() <= 3,
+        "{}",
+        client.max_envs_in_flight.get()
+    );
+    assert!(client.max_envs_in_flight.get() >= 2, "runs overlap");
+    assert_eq!(admin.finished.get(), 10);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn batch_cancellation_starts_nothing_new_and_records_the_rest_as_cancelled() {
+    let origins: Vec<String> = (0..8)
+        .map(|i| format!("https://env{i}.crm.dynamics.com"))
+        .collect();
+    let client = ModelClient::new(&origins);
+    let admin = Admin {
+        cancel_after: Some(2),
+        ..Admin::default()
+    };
+    let records = run_batch(
+        procedures(&origins),
+        &client,
+        &VirtualClock::default(),
+        &admin,
+        &admin,
+        2,
+    )
+    .await;
+    assert_eq!(records.len(), 8);
+    let cancelled = records
+        .iter()
+        .filter(|r| r.outcome == Some(Outcome::Cancelled))
+        .count();
+    assert!(cancelled >= 4, "{cancelled}");
+    // Cancelled environments that never started wrote nothing.
+    for (r, (_, m)) in records.iter().zip(client.models.borrow().iter()) {
+        if r.outcome == Some(Outcome::Cancelled) && r.round_trips == 0 {
+            assert!(m.audit.is_empty());
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Test support: the in-memory model, a sans-IO runner with fault injection, a scripted client.
+#![allow(dead_code)]
+
+pub mod model;
+
+use model::{Model, CALLER, GRAPH, ORIGIN};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use w365_core::cloud::{Cloud, CloudEndpoints};
+use w365_core::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
+use w365_core::ids::TenantId;
+use w365_core::preset::Preset;
+use w365_core::procedure::prompt::{Prompt, PromptAnswer};
+use w365_core::procedure::{Answer, Command, Input, Options, Outcome, Procedure, Target};
+use w365_core::record::EnvironmentRef;
+
+pub const TENANT: &str = "11111111-2222-3333-4444-555555555555";
+
+pub fn endpoints() -> CloudEndpoints {
+    Cloud::Public.endpoints()
+}
+
+pub fn target() -> Target {
+    Target {
+        environment: EnvironmentRef {
+            id: None,
+            name: "Contoso".into(),
+            url: ORIGIN.into(),
+        },
+        preset: Preset::work365(),
+        endpoints: endpoints(),
+        tenant_id: TenantId::parse(TENANT).ok(),
+        data_center: None,
+    }
+}
+
+/// One injected fault, applied to one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    /// 429 with this Retry-After (seconds); not processed.
+    Throttle(u64),
+    /// 503; not processed.
+    ServerError,
+    /// Connection dropped before the server saw it.
+    DropBefore,
+    /// The server processed it, then the connection dropped.
+    DropAfter,
+    /// 401: the token expired.
+    Unauthorized,
+    /// Someone else created the app user just before our create (a 412 race).
+    Race412,
+    /// 200 with an HTML page (a proxy's sign-in page).
+    Html,
+    /// 403 from a service that will not tell (e.g. Graph without Application.Read.All).
+    Forbidden,
+}
+
+/// What a sans-IO run looked like.
+#[derive(Debug, Default)]
+pub struct Trace {
+    pub commands: Vec<Command>,
+    pub sends: Vec<Vec<HttpRequest>>,
+    pub waits_ms: u64,
+}
+
+impl Trace {
+    pub fn writes(&self) -> usize {
+        self.sends
+            .iter()
+            .flatten()
+            .filter(|r| r.method != Method::Get)
+            .count()
+    }
+}
+
+/// Drives a procedure against the model without any async: the str0m way.
+pub fn run(
+    p: &mut Procedure,
+    model: &mut Model,
+    mut fault: impl FnMut(&HttpRequest) -> Fault,
+    mut prompt: impl FnMut(&Prompt) -> PromptAnswer,
+    renew_ok: bool,
+) -> (Outcome, Trace) {
+    let mut now = 1_000_000u64;
+    let mut trace = Trace::default();
+    let mut cmd = p.start(now);
+    for _ in 0..500 {
+        trace.commands.push(cmd.clone());
+        let input = match &cmd {
+            Command::Done { outcome } => return (outcome.clone(), trace),
+            Command::Send { requests } => {
+                trace
+                    .sends
+                    .push(requests.iter().map(|o| o.request.clone()).collect());
+                now += 40;
+                let answers = requests
+                    .iter()
+                    .map(|o| Answer {
+                        id: o.id,
+                        result: answer_with_fault(model, &o.request, fault(&o.request)),
+                    })
+                    .collect();
+                Input::Answers { answers }
+            }
+            Command::Prompt { prompt: pr } => Input::Choice { answer: prompt(pr) },
+            Command::WaitUntil { at_ms, .. } => {
+                trace.waits_ms += at_ms - now;
+                now = *at_ms;
+                Input::Woke
+            }
+            Command::RenewSignIn { .. } => {
+                if renew_ok {
+                    Input::SignInRenewed
+                } else {
+                    Input::SignInFailed {
+                        message: "interaction_required".into(),
+                    }
+                }
+            }
+        };
+        cmd = p.handle(input, now);
+    }
+    panic!("procedure did not finish in 500 steps: last {cmd:?}");
+}
+
+pub fn answer_with_fault(
+    model: &mut Model,
+    req: &HttpRequest,
+    fault: Fault,
+) -> Result<HttpResponse, TransportError> {
+    let net = || TransportError::Network {
+        message: "connection reset".into(),
+    };
+    match fault {
+        Fault::None => Ok(model.handle(req)),
+        Fault::Throttle(s) => Ok(HttpResponse::json(429, &serde_json::json!({"error":{"code":"0x80072322","message":"Number of requests exceeded the limit of 6000 over time window of 300 seconds."}})).with_header("Retry-After", &s.to_string())),
+        Fault::ServerError => Ok(HttpResponse::json(503, &serde_json::json!({"error":{"code":"0x80040216","message":"Service unavailable"}}))),
+        Fault::DropBefore => Err(net()),
+        Fault::DropAfter => {
+            model.handle(req);
+            Err(net())
+        }
+        Fault::Unauthorized => Ok(HttpResponse::json(401, &serde_json::json!({"error":{"code":"","message":"token expired"}}))),
+        Fault::Race412 => {
+            if req.method == Method::Post && req.url.ends_with("/systemusers") {
+                let body: serde_json::Value = serde_json::from_slice(req.body.as_deref().unwrap_or_default()).unwrap_or_default();
+                if let Some(app) = body["applicationid"].as_str() {
+                    if model.app_users(app).is_empty() {
+                        model.add_app_user(app, false, &[]);
+                    }
+                }
+            }
+            Ok(model.handle(req))
+        }
+        Fault::Forbidden => Ok(HttpResponse::json(403, &serde_json::json!({"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}))),
+        Fault::Html => Ok(HttpResponse { status: 200, headers: vec![("Content-Type".into(), "text/html".into())], body: b"<!DOCTYPE html><html><body>Sign in to continue</body></html>".to_vec() }),
+    }
+}
+
+/// Answers every prompt the way an admin in a hurry would.
+pub fn agree(p: &Prompt) -> PromptAnswer {
+    match p {
+        Prompt::ChooseDataCenter { options } => PromptAnswer::DataCenter {
+            app_id: options[0].app_id.clone(),
+        },
+        Prompt::ConfirmPlan { .. } | Prompt::ConfirmUndo { .. } => PromptAnswer::Proceed,
+        Prompt::GuideStep { .. } => PromptAnswer::Confirmed,
+    }
+}
+
+pub fn no_faults(_: &HttpRequest) -> Fault {
+    Fault::None
+}
+
+pub fn unattended() -> Options {
+    Options::unattended(w365_core::procedure::Mode::Setup)
+}
+
+/// A client that answers from a script and asserts each request, in order.
+pub struct ScriptedClient {
+    pub script: RefCell<VecDeque<(Method, String, HttpResponse)>>,
+    pub seen: RefCell<Vec<HttpRequest>>,
+}
+
+impl ScriptedClient {
+    pub fn new(script: Vec<(Method, &str, HttpResponse)>) -> Self {
+        ScriptedClient {
+            script: RefCell::new(
+                script
+                    .into_iter()
+                    .map(|(m, u, r)| (m, u.to_owned(), r))
+                    .collect(),
+            ),
+            seen: RefCell::new(Vec::new()),
+        }
+    }
+}
+
+impl HttpClient for ScriptedClient {
+    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let (method, url, resp) = self
+            .script
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or_else(|| panic!("unexpected request {} {}", req.method, req.url));
+        assert_eq!(
+            (req.method, req.url.as_str()),
+            (method, url.as_str()),
+            "request out of script"
+        );
+        assert_eq!(req.header("accept"), Some("application/json"));
+        assert_eq!(req.header("OData-Version"), Some("4.0"));
+        assert_eq!(req.header("OData-MaxVersion"), Some("4.0"));
+        self.seen.borrow_mut().push(req);
+        Ok(resp)
+    }
+}
+
+/// Loads a JSON fixture from tests/resources.
+pub fn fixture(name: &str) -> serde_json::Value {
+    let path = format!("{}/tests/resources/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+pub const _USED: (&str, &str) = (GRAPH, CALLER);

@@ -1,0 +1,150 @@
+//! The emulator's own control plane under `/_emulator/`: state, faults, reset, tokens.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::faults::Fault;
+use crate::http::{Req, Resp};
+use crate::scenario::{self, ScenarioSource};
+use crate::server::{Inner, Shared};
+use crate::state::User;
+
+fn open_cors(req: &Req, resp: Resp) -> Resp {
+    let origin = req.origin().unwrap_or("*").to_string();
+    resp.header("Access-Control-Allow-Origin", origin)
+        .header("Cache-Control", "no-store")
+}
+
+fn bad(message: impl Into<String>) -> Resp {
+    Resp::json(400, &json!({"error": message.into()}))
+}
+
+/// The state document served at `GET /_emulator/state`.
+pub fn state_json(sh: &Shared) -> Value {
+    json!({
+        "scenario": match &sh.source {
+            ScenarioSource::Named(n) => n.clone(),
+            ScenarioSource::Path(p) => p.display().to_string(),
+        },
+        "tenant": sh.tenant,
+        "faults": sh.faults,
+        "requests": sh.log,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenRequest {
+    user: String,
+    resource: String,
+    #[serde(default)]
+    scopes: Vec<String>,
+    #[serde(default)]
+    lifetime_secs: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ResetRequest {
+    #[serde(default)]
+    scenario: Option<String>,
+}
+
+/// Mints a token for `upn` (an unknown UPN gets a user no environment knows).
+pub fn mint(
+    sh: &Shared,
+    upn: &str,
+    resource: &str,
+    scopes: &[String],
+    lifetime: i64,
+) -> Result<String, String> {
+    let user = sh.tenant.user_by_upn(upn).cloned().unwrap_or_else(|| User {
+        id: crate::ids::det_guid(&format!("user/{upn}")),
+        upn: upn.to_string(),
+        display_name: upn.to_string(),
+    });
+    let client = sh
+        .tenant
+        .spa_apps
+        .first()
+        .map(|a| a.client_id.clone())
+        .unwrap_or_default();
+    crate::identity::mint_access_token(&sh.tenant, &user, &client, resource, scopes, lifetime)
+}
+
+pub fn handle(inner: &Inner, req: &Req, path: &str) -> Resp {
+    if req.method == "OPTIONS" {
+        return open_cors(req, crate::cors::preflight(req));
+    }
+    let Ok(mut sh) = inner.shared.lock() else {
+        return Resp::json(500, &json!({"error": "state lock poisoned"}));
+    };
+    let resp = match (req.method.as_str(), path.trim_end_matches('/')) {
+        ("GET", "/_emulator/state") => Resp::json(200, &state_json(&sh)),
+        ("GET", "/_emulator/faults") => Resp::json(200, &json!(sh.faults)),
+        ("DELETE", "/_emulator/faults") => {
+            sh.faults.clear();
+            Resp::json(200, &json!([]))
+        }
+        ("POST", "/_emulator/faults") => {
+            let parsed: Result<Vec<Fault>, String> =
+                match serde_json::from_slice::<Value>(&req.body) {
+                    Ok(Value::Array(items)) => items
+                        .into_iter()
+                        .map(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
+                        .collect(),
+                    Ok(v) => serde_json::from_value(v)
+                        .map(|f| vec![f])
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+            match parsed {
+                Ok(fs) => {
+                    sh.faults.extend(fs);
+                    Resp::json(200, &json!(sh.faults))
+                }
+                Err(e) => bad(format!("invalid fault: {e}")),
+            }
+        }
+        ("POST", "/_emulator/reset") => {
+            let body: Result<ResetRequest, _> = if req.body.iter().all(u8::is_ascii_whitespace) {
+                Ok(ResetRequest::default())
+            } else {
+                serde_json::from_slice(&req.body)
+            };
+            match body {
+                Ok(r) => {
+                    let source = r
+                        .scenario
+                        .as_deref()
+                        .map(ScenarioSource::parse)
+                        .unwrap_or_else(|| sh.source.clone());
+                    match scenario::load(&source) {
+                        Ok(tenant) => {
+                            sh.reset(tenant, source);
+                            Resp::json(200, &json!({"ok": true}))
+                        }
+                        Err(e) => bad(e.to_string()),
+                    }
+                }
+                Err(e) => bad(format!("invalid reset body: {e}")),
+            }
+        }
+        ("POST", "/_emulator/token") => match serde_json::from_slice::<TokenRequest>(&req.body) {
+            Ok(t) => {
+                let lifetime = t.lifetime_secs.unwrap_or(inner.token_lifetime_secs);
+                match mint(&sh, &t.user, &t.resource, &t.scopes, lifetime) {
+                    Ok(tok) => Resp::json(200, &json!({"access_token": tok})),
+                    Err(e) => Resp::json(500, &json!({"error": e})),
+                }
+            }
+            Err(e) => bad(format!("invalid token request: {e}")),
+        },
+        _ => Resp::json(
+            404,
+            &json!({"error": format!("no control endpoint {} {}", req.method, path)}),
+        ),
+    };
+    drop(sh);
+    open_cors(req, resp)
+}

@@ -1,0 +1,102 @@
+//! Injected faults: the next N requests matching a method and path glob.
+
+use serde::{Deserialize, Serialize};
+
+/// What a fault does to the request it catches.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Action {
+    /// Answer with this status instead; the request is not processed.
+    Status {
+        status: u16,
+        #[serde(default)]
+        headers: std::collections::BTreeMap<String, String>,
+        #[serde(default)]
+        body: String,
+        #[serde(default)]
+        content_type: Option<String>,
+    },
+    /// Drop the connection `before` processing, or `after` processing without answering.
+    Drop { drop: DropWhen },
+    /// Delay, then process normally.
+    Latency { latency_ms: u64 },
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DropWhen {
+    Before,
+    After,
+}
+
+/// One pending fault.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    #[serde(default)]
+    pub method: Option<String>,
+    pub path: String,
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default = "one")]
+    pub count: u32,
+    pub action: Action,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Fault {
+    pub fn matches(&self, method: &str, host: &str, path: &str) -> bool {
+        self.method
+            .as_deref()
+            .is_none_or(|m| m == "*" || m.eq_ignore_ascii_case(method))
+            && self
+                .host
+                .as_deref()
+                .is_none_or(|h| glob(&h.to_ascii_lowercase(), host))
+            && glob(&self.path, path)
+    }
+}
+
+/// Takes the first pending fault matching the request, consuming one of its count.
+pub fn take(faults: &mut Vec<Fault>, method: &str, host: &str, path: &str) -> Option<Action> {
+    let i = faults
+        .iter()
+        .position(|f| f.count > 0 && f.matches(method, host, path))?;
+    let action = faults[i].action.clone();
+    faults[i].count -= 1;
+    if faults[i].count == 0 {
+        faults.remove(i);
+    }
+    Some(action)
+}
+
+/// `*` matches any run of characters (including `/`); everything else literally.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && p[pi] != '*' && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}

@@ -1,0 +1,98 @@
+//! The HTTPS server: accepts TLS connections and serves them with hyper.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde::Serialize;
+use tokio::sync::oneshot;
+
+use crate::faults::Fault;
+use crate::identity::{AuthCode, RefreshGrant};
+use crate::scenario::ScenarioSource;
+use crate::state::Tenant;
+
+/// One logged request to a Microsoft endpoint.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntry {
+    pub seq: u64,
+    pub method: String,
+    pub host: String,
+    pub path: String,
+    pub status: Option<u16>,
+    pub fault: Option<String>,
+}
+
+/// Everything that changes while the emulator runs.
+pub struct Shared {
+    pub tenant: Tenant,
+    pub source: ScenarioSource,
+    pub sessions: HashMap<String, String>,
+    pub codes: HashMap<String, AuthCode>,
+    pub redeemed: HashSet<String>,
+    pub refresh: HashMap<String, RefreshGrant>,
+    /// (user oid, client id) → consented resource apps.
+    pub consents: HashMap<(String, String), BTreeSet<String>>,
+    pub faults: Vec<Fault>,
+    pub log: Vec<LogEntry>,
+}
+
+impl Shared {
+    pub fn new(tenant: Tenant, source: ScenarioSource) -> Self {
+        Shared {
+            tenant,
+            source,
+            sessions: HashMap::new(),
+            codes: HashMap::new(),
+            redeemed: HashSet::new(),
+            refresh: HashMap::new(),
+            consents: HashMap::new(),
+            faults: Vec::new(),
+            log: Vec::new(),
+        }
+    }
+
+    /// Restores a freshly loaded scenario and forgets sessions, faults and the log.
+    pub fn reset(&mut self, tenant: Tenant, source: ScenarioSource) {
+        *self = Shared::new(tenant, source);
+    }
+}
+
+/// The server's shared, immutable settings plus the mutable state.
+pub struct Inner {
+    pub shared: Mutex<Shared>,
+    pub port: u16,
+    pub latency_ms: u64,
+    pub static_dir: Option<PathBuf>,
+    pub app_config: Option<PathBuf>,
+    pub token_lifetime_secs: i64,
+}
+
+/// Accepts connections until `shutdown` fires.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    inner: Arc<Inner>,
+    tls: Arc<rustls::ServerConfig>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let acceptor = acceptor.clone();
+                let inner = inner.clone();
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(stream).await else { return };
+                    let svc = service_fn(move |req| crate::routing::route(inner.clone(), req));
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(tls), svc)
+                        .await;
+                });
+            }
+        }
+    }
+}

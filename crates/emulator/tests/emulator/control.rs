@@ -1,0 +1,237 @@
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::common::*;
+
+#[tokio::test]
+async fn fault_status_429_is_delivered_with_retry_after_then_consumed() {
+    let t = start("demo");
+    t.fault(json!({"method": "GET", "path": "/api/data/v9.2/WhoAmI", "count": 1,
+        "action": {"status": 429, "headers": {"Retry-After": "2"}, "body": "{\"error\":{\"code\":\"0x80072322\",\"message\":\"Number of requests exceeded the limit\"}}"}}))
+        .await;
+    let r = t
+        .http
+        .get(t.dv("contosoprod", "WhoAmI"))
+        .bearer_auth(t.admin_prod())
+        .header("Origin", ORIGIN)
+        .send()
+        .await
+        .expect("r");
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["retry-after"], "2");
+    assert_eq!(r.headers()["access-control-allow-origin"], ORIGIN);
+    let b: Value = r.json().await.expect("j");
+    assert_eq!(b["error"]["code"], "0x80072322");
+    assert_eq!(
+        t.get(&t.dv("contosoprod", "WhoAmI"), &t.admin_prod())
+            .await
+            .0,
+        200
+    );
+}
+
+#[tokio::test]
+async fn fault_html_body_is_served_with_its_content_type() {
+    let t = start("demo");
+    t.fault(json!({"path": "/api/discovery/*", "host": "globaldisco.*",
+        "action": {"status": 503, "body": "<html><body>Service Unavailable</body></html>", "content_type": "text/html"}}))
+        .await;
+    let r = t
+        .http
+        .get(t.real(
+            "globaldisco.crm.dynamics.com",
+            "/api/discovery/v2.0/Instances",
+        ))
+        .bearer_auth(t.token(ADMIN, DISCO))
+        .send()
+        .await
+        .expect("r");
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["content-type"], "text/html");
+}
+
+#[tokio::test]
+async fn fault_drop_before_leaves_state_unchanged() {
+    let t = start("demo");
+    t.fault(json!({"method": "POST", "path": "/api/data/v9.2/systemusers*", "action": {"drop": "before"}})).await;
+    let bu = t.root_bu("contosoprod");
+    let r = t
+        .http
+        .post(t.dv("contosoprod", "systemusers"))
+        .bearer_auth(t.admin_prod())
+        .json(&app_user_body(US_APP, &bu))
+        .send()
+        .await;
+    assert!(r.is_err(), "connection must be dropped");
+    let s = t.state().await;
+    assert!(!env_of(&s, "contosoprod")["system_users"]
+        .as_array()
+        .expect("u")
+        .iter()
+        .any(|u| u["applicationid"] == US_APP));
+    let log = s["requests"].as_array().expect("log");
+    assert_eq!(log.last().expect("entry")["fault"], "drop before");
+}
+
+#[tokio::test]
+async fn fault_drop_after_takes_effect_without_answer() {
+    let t = start("demo");
+    t.fault(json!({"method": "POST", "path": "/api/data/v9.2/systemusers*", "action": {"drop": "after"}})).await;
+    let bu = t.root_bu("contosoprod");
+    let r = t
+        .http
+        .post(t.dv("contosoprod", "systemusers"))
+        .bearer_auth(t.admin_prod())
+        .json(&app_user_body(US_APP, &bu))
+        .send()
+        .await;
+    assert!(r.is_err(), "connection must be dropped");
+    let s = t.state().await;
+    assert!(env_of(&s, "contosoprod")["system_users"]
+        .as_array()
+        .expect("u")
+        .iter()
+        .any(|u| u["applicationid"] == US_APP));
+    // A retry is now a duplicate, as in Dataverse.
+    let r = t
+        .post_json(
+            &t.dv("contosoprod", "systemusers"),
+            &t.admin_prod(),
+            &app_user_body(US_APP, &bu),
+        )
+        .await;
+    assert_eq!(r.status(), 412);
+    let posts = t.state().await["requests"]
+        .as_array()
+        .expect("log")
+        .iter()
+        .filter(|e| e["method"] == "POST")
+        .count();
+    assert_eq!(posts, 2);
+}
+
+#[tokio::test]
+async fn fault_latency_delays_the_answer() {
+    let t = start("demo");
+    t.fault(json!({"method": "GET", "path": "*WhoAmI", "action": {"latency_ms": 400}}))
+        .await;
+    let started = Instant::now();
+    assert_eq!(
+        t.get(&t.dv("contosoprod", "WhoAmI"), &t.admin_prod())
+            .await
+            .0,
+        200
+    );
+    assert!(started.elapsed() >= Duration::from_millis(400));
+}
+
+#[tokio::test]
+async fn faults_are_listed_and_consumed_in_order() {
+    let t = start("demo");
+    t.fault(json!([
+        {"method": "GET", "path": "/api/data/v9.2/WhoAmI", "count": 2, "action": {"status": 503, "body": "first"}},
+        {"method": "GET", "path": "/api/data/v9.2/WhoAmI", "action": {"status": 500, "body": "second"}}
+    ]))
+    .await;
+    let pending: Value = t
+        .http
+        .get(t.local("/_emulator/faults"))
+        .send()
+        .await
+        .expect("r")
+        .json()
+        .await
+        .expect("j");
+    assert_eq!(pending.as_array().expect("a").len(), 2);
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(
+            t.get(&t.dv("contosoprod", "WhoAmI"), &t.admin_prod())
+                .await
+                .0,
+        );
+    }
+    assert_eq!(statuses, [503, 503, 500, 200]);
+}
+
+#[tokio::test]
+async fn reset_restores_the_scenario_and_clears_faults_and_log() {
+    let t = start("demo");
+    let bu = t.root_bu("contosoprod");
+    assert_eq!(
+        t.post_json(
+            &t.dv("contosoprod", "systemusers"),
+            &t.admin_prod(),
+            &app_user_body(US_APP, &bu)
+        )
+        .await
+        .status(),
+        204
+    );
+    t.fault(json!({"path": "*", "action": {"status": 500}}))
+        .await;
+    let r = t
+        .http
+        .post(t.local("/_emulator/reset"))
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(r.status(), 200);
+    let s = t.state().await;
+    assert!(s["faults"].as_array().expect("f").is_empty());
+    assert!(s["requests"].as_array().expect("r").is_empty());
+    assert!(!env_of(&s, "contosoprod")["system_users"]
+        .as_array()
+        .expect("u")
+        .iter()
+        .any(|u| u["applicationid"] == US_APP));
+    let r = t
+        .http
+        .post(t.local("/_emulator/reset"))
+        .json(&json!({"scenario": "eu"}))
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(r.status(), 200);
+    assert_eq!(t.state().await["scenario"], "eu");
+}
+
+#[tokio::test]
+async fn request_log_records_every_microsoft_request() {
+    let t = start("demo");
+    t.get(&t.dv("contosoprod", "WhoAmI?x=1"), &t.admin_prod())
+        .await;
+    t.get(
+        &t.real(
+            "globaldisco.crm.dynamics.com",
+            "/api/discovery/v2.0/Instances",
+        ),
+        &t.token(ADMIN, DISCO),
+    )
+    .await;
+    let log = t.state().await["requests"].clone();
+    let log = log.as_array().expect("log");
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0]["seq"], 1);
+    assert_eq!(log[0]["method"], "GET");
+    assert_eq!(log[0]["path"], "/org/contosoprod/api/data/v9.2/WhoAmI?x=1");
+    assert_eq!(log[0]["status"], 200);
+    assert!(log[1]["host"]
+        .as_str()
+        .expect("h")
+        .starts_with("globaldisco.crm.dynamics.com"));
+}
+
+#[tokio::test]
+async fn control_token_matches_token_endpoint_shape() {
+    let t = start("demo");
+    let r: Value = t.http.post(t.real("contosoprod.crm.dynamics.com", "/_emulator/token"))
+        .json(&json!({"user": ADMIN, "resource": "https://contosoprod.crm.dynamics.com/", "scopes": ["user_impersonation"]}))
+        .send().await.expect("r").json().await.expect("j");
+    let c = claims(r["access_token"].as_str().expect("t"));
+    assert_eq!(c["aud"], PROD);
+    assert_eq!(c["scp"], "user_impersonation");
+    assert_eq!(c["appid"], CLIENT_ID);
+    assert!(c["exp"].as_i64().expect("exp") > c["iat"].as_i64().expect("iat"));
+}

@@ -1,0 +1,9 @@
+//! Integration tests: one per emulated rule, against a real HTTPS server.
+
+mod common;
+mod control;
+mod dataverse;
+mod discovery_graph;
+mod identity;
+mod routing;
+mod scenarios;
