@@ -16,7 +16,10 @@ pub fn msal_config(config: &AppConfig, client_id: &str, page_url: &str) -> MsalC
         None => page_url,
     };
     let endpoints = &config.endpoints;
-    let authority = format!("{}/organizations", endpoints.authority.trim_end_matches('/'));
+    let authority = format!(
+        "{}/organizations",
+        endpoints.authority.trim_end_matches('/')
+    );
     // MSAL only trusts the authorities it has built in; any other host (a custom
     // cloud, the demo tenant) has to be named.
     let known_authorities = if matches!(config.cloud, Cloud::Custom(_)) {
@@ -29,8 +32,14 @@ pub fn msal_config(config: &AppConfig, client_id: &str, page_url: &str) -> MsalC
         authority,
         known_authorities,
         redirect_uri: format!("{base}{REDIRECT_PAGE}"),
-        login_scopes: vec![format!("{}/user_impersonation", endpoints.discovery.trim_end_matches('/'))],
-        extra_scopes: vec![format!("{}/Application.Read.All", endpoints.graph.trim_end_matches('/'))],
+        login_scopes: vec![format!(
+            "{}/user_impersonation",
+            endpoints.discovery.trim_end_matches('/')
+        )],
+        extra_scopes: vec![format!(
+            "{}/Application.Read.All",
+            endpoints.graph.trim_end_matches('/')
+        )],
     }
 }
 

@@ -50,7 +50,11 @@ impl AppConfig {
         let cloud = cloud_named(raw.cloud.as_deref().unwrap_or("public"), &raw)?;
         let endpoints = cloud.endpoints();
         let client_id = Some(raw.client_id.trim().to_owned()).filter(|id| !id.is_empty());
-        Ok(Self { client_id, cloud, endpoints })
+        Ok(Self {
+            client_id,
+            cloud,
+            endpoints,
+        })
     }
 
     /// Fetches `config.json` from beside the page.
@@ -60,9 +64,15 @@ impl AppConfig {
             .await
             .map_err(|e| ConfigError::Unreachable(e.to_string()))?;
         if !response.ok() {
-            return Err(ConfigError::Unreachable(format!("HTTP {}", response.status())));
+            return Err(ConfigError::Unreachable(format!(
+                "HTTP {}",
+                response.status()
+            )));
         }
-        let text = response.text().await.map_err(|e| ConfigError::Unreachable(e.to_string()))?;
+        let text = response
+            .text()
+            .await
+            .map_err(|e| ConfigError::Unreachable(e.to_string()))?;
         Self::parse(&text)
     }
 }
@@ -73,7 +83,11 @@ fn cloud_named(name: &str, raw: &RawConfig) -> Result<Cloud, ConfigError> {
         return Ok(cloud);
     }
     if name != "custom" {
-        let known: Vec<&str> = Cloud::NAMED.iter().map(Cloud::key).chain(["custom"]).collect();
+        let known: Vec<&str> = Cloud::NAMED
+            .iter()
+            .map(Cloud::key)
+            .chain(["custom"])
+            .collect();
         return Err(ConfigError::Invalid(format!(
             "\"cloud\": {name:?} is not one of {}",
             known.join(", ")

@@ -2,18 +2,19 @@
 //! and the configuration the app derives from `config.json`.
 #![cfg(target_arch = "wasm32")]
 
-use wasm_bindgen_test::*;
 use w365_appuser::api::transport::scope_for;
 use w365_appuser::auth::msal_config;
 use w365_appuser::bridge::msal::{self, AuthErrorKind};
 use w365_appuser::config::{AppConfig, ConfigError};
+use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 const CLIENT: &str = "0c1f3f6e-9a77-4c57-9a7c-3b2d4a6f5e10";
 
 fn public_config() -> AppConfig {
-    AppConfig::parse(&format!(r#"{{"clientId":"{CLIENT}","cloud":"public"}}"#)).expect("valid config")
+    AppConfig::parse(&format!(r#"{{"clientId":"{CLIENT}","cloud":"public"}}"#))
+        .expect("valid config")
 }
 
 #[wasm_bindgen_test]
@@ -28,8 +29,14 @@ fn missing_client_id_is_not_an_error_but_absent() {
 fn public_cloud_uses_microsoft_endpoints() {
     let config = public_config();
     assert_eq!(config.client_id.as_deref(), Some(CLIENT));
-    assert_eq!(config.endpoints.authority, "https://login.microsoftonline.com");
-    assert_eq!(config.endpoints.discovery, "https://globaldisco.crm.dynamics.com");
+    assert_eq!(
+        config.endpoints.authority,
+        "https://login.microsoftonline.com"
+    );
+    assert_eq!(
+        config.endpoints.discovery,
+        "https://globaldisco.crm.dynamics.com"
+    );
     assert_eq!(config.endpoints.graph, "https://graph.microsoft.com");
 }
 
@@ -49,18 +56,33 @@ fn custom_cloud_must_be_https() {
         r#"{"clientId":"x","cloud":"custom","authority":"http://127.0.0.1:1/login","discovery":"https://127.0.0.1:1/disco","graph":"https://127.0.0.1:1/graph"}"#,
     )
     .unwrap_err();
-    assert!(error.to_string().contains("http://127.0.0.1:1/login"), "{error}");
+    assert!(
+        error.to_string().contains("http://127.0.0.1:1/login"),
+        "{error}"
+    );
 }
 
 #[wasm_bindgen_test]
 fn msal_config_points_redirect_beside_the_page_and_consents_once() {
     let config = public_config();
     let msal = msal_config(&config, CLIENT, "https://tools.example.org/w365/index.html");
-    assert_eq!(msal.redirect_uri, "https://tools.example.org/w365/redirect.html");
-    assert_eq!(msal.authority, "https://login.microsoftonline.com/organizations");
+    assert_eq!(
+        msal.redirect_uri,
+        "https://tools.example.org/w365/redirect.html"
+    );
+    assert_eq!(
+        msal.authority,
+        "https://login.microsoftonline.com/organizations"
+    );
     assert!(msal.known_authorities.is_empty());
-    assert_eq!(msal.login_scopes, ["https://globaldisco.crm.dynamics.com/user_impersonation"]);
-    assert_eq!(msal.extra_scopes, ["https://graph.microsoft.com/Application.Read.All"]);
+    assert_eq!(
+        msal.login_scopes,
+        ["https://globaldisco.crm.dynamics.com/user_impersonation"]
+    );
+    assert_eq!(
+        msal.extra_scopes,
+        ["https://graph.microsoft.com/Application.Read.All"]
+    );
 }
 
 #[wasm_bindgen_test]
@@ -92,9 +114,12 @@ fn each_resource_gets_its_own_scope() {
 async fn real_msal_starts_with_nobody_signed_in_and_refuses_tokens() {
     let config = public_config();
     let page = web_sys::window().unwrap().location().href().unwrap();
-    let account = msal::init(&msal_config(&config, CLIENT, &page)).await.expect("MSAL starts");
+    let account = msal::init(&msal_config(&config, CLIENT, &page))
+        .await
+        .expect("MSAL starts");
     assert_eq!(account, None);
-    let error = match msal::acquire_token("https://graph.microsoft.com/Application.Read.All").await {
+    let error = match msal::acquire_token("https://graph.microsoft.com/Application.Read.All").await
+    {
         Ok(_) => panic!("a token without anybody signed in"),
         Err(error) => error,
     };

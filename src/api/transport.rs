@@ -25,10 +25,13 @@ impl BrowserTransport {
         let scope = scope_for(&self.endpoints, audience);
         match msal::acquire_token(&scope).await {
             Ok(token) => Ok(token.bearer()),
-            Err(e) if e.kind == AuthErrorKind::Network => {
-                Err(TransportError::Network { message: format!("sign-in service: {e}") })
-            }
-            Err(e) => Err(TransportError::SignInNeeded { audience: audience.to_owned(), message: e.to_string() }),
+            Err(e) if e.kind == AuthErrorKind::Network => Err(TransportError::Network {
+                message: format!("sign-in service: {e}"),
+            }),
+            Err(e) => Err(TransportError::SignInNeeded {
+                audience: audience.to_owned(),
+                message: e.to_string(),
+            }),
         }
     }
 }
@@ -67,19 +70,19 @@ impl HttpClient for BrowserTransport {
             builder.body(js_sys::Uint8Array::from(body.as_slice()))
         }
         .map_err(network)?;
-        let response = prepared
-            .send()
-            .await
-            .map_err(network)?;
+        let response = prepared.send().await.map_err(network)?;
         let headers = response.headers().entries().collect();
-        let body = response
-            .binary()
-            .await
-            .map_err(network)?;
-        Ok(HttpResponse { status: response.status(), headers, body })
+        let body = response.binary().await.map_err(network)?;
+        Ok(HttpResponse {
+            status: response.status(),
+            headers,
+            body,
+        })
     }
 }
 
 fn network(error: gloo_net::Error) -> TransportError {
-    TransportError::Network { message: error.to_string() }
+    TransportError::Network {
+        message: error.to_string(),
+    }
 }

@@ -84,12 +84,20 @@ impl AuthError {
     fn from_rejection(value: JsValue) -> Self {
         let text = value
             .as_string()
-            .or_else(|| value.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
+            .or_else(|| {
+                value
+                    .dyn_ref::<js_sys::Error>()
+                    .map(|e| String::from(e.message()))
+            })
             .unwrap_or_default();
         serde_json::from_str(&text).unwrap_or(AuthError {
             kind: AuthErrorKind::Other,
             code: "bridge".into(),
-            message: if text.is_empty() { "the sign-in bridge failed".into() } else { text },
+            message: if text.is_empty() {
+                "the sign-in bridge failed".into()
+            } else {
+                text
+            },
         })
     }
 }

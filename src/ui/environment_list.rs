@@ -11,7 +11,11 @@ pub fn EnvironmentList(transport: BrowserTransport, endpoints: CloudEndpoints) -
     let instances = LocalResource::new(move || {
         let transport = transport.clone();
         let endpoints = endpoints.clone();
-        async move { list_instances(&transport, &endpoints).await.map_err(|e| e.to_string()) }
+        async move {
+            list_instances(&transport, &endpoints)
+                .await
+                .map_err(|e| e.to_string())
+        }
     });
     view! {
         <section class="environments" aria-labelledby="environments-title">

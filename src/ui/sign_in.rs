@@ -57,7 +57,8 @@ pub fn SignInGate(config: AppConfig, client_id: String) -> impl IntoView {
 
     let transport = BrowserTransport::new(config.endpoints.clone());
     let endpoints = config.endpoints.clone();
-    move || match state.get() {
+    move || {
+        match state.get() {
         SignIn::Checking => view! {
             <p class="page__loading" role="status">"Checking your Microsoft sign-in…"</p>
         }
@@ -91,5 +92,6 @@ pub fn SignInGate(config: AppConfig, client_id: String) -> impl IntoView {
             <EnvironmentList transport=transport.clone() endpoints=endpoints.clone() />
         }
         .into_any(),
+    }
     }
 }
