@@ -12,6 +12,13 @@ import {
 let app = null;
 let loginScopes = [];
 let extraScopes = [];
+// In a browser extension MSAL cannot open its own popup or iframe on the redirect
+// URI (`https://{id}.chromiumapp.org/` exists only for chrome.identity), so its
+// redirect flow is used instead: MSAL builds the request and hands us the URL
+// (onRedirectNavigate, returning false so the page stays), chrome.identity runs
+// it in its own window, and MSAL redeems the answer (handleRedirectPromise).
+let extension = false;
+let navigateTo = null;
 
 function fail(kind, code, message) {
   return JSON.stringify({ kind, code: code || "", message: message || "" });
@@ -57,6 +64,14 @@ export async function bridgeInit(configJson) {
   const config = JSON.parse(configJson);
   loginScopes = config.loginScopes || [];
   extraScopes = config.extraScopes || [];
+  extension = Boolean(config.browserExtension);
+  if (extension) {
+    const given = globalThis.chrome?.identity?.getRedirectURL?.();
+    if (!given) throw fail("other", "no_identity_api", "this extension page has no chrome.identity API (is the identity permission granted?)");
+    if (given !== config.redirectUri) {
+      throw fail("other", "redirect_uri_mismatch", `the extension's redirect URI is ${given}, not ${config.redirectUri}`);
+    }
+  }
   try {
     app = new PublicClientApplication({
       auth: {
@@ -65,8 +80,11 @@ export async function bridgeInit(configJson) {
         knownAuthorities: config.knownAuthorities || [],
         redirectUri: config.redirectUri,
         postLogoutRedirectUri: config.postLogoutRedirectUri || config.redirectUri,
+        onRedirectNavigate: extension ? handOverToIdentityApi : undefined,
       },
-      // Never localStorage: tokens must not outlive the tab.
+      // Never localStorage: tokens must not outlive the tab (or the extension's
+      // panel). MSAL refuses its redirect flow with memoryStorage
+      // (in_mem_redirect_unavailable), so the extension uses sessionStorage too.
       cache: { cacheLocation: "sessionStorage" },
     });
     await app.initialize();
@@ -86,7 +104,9 @@ export async function bridgeSsoSilent(loginHint) {
   try {
     const request = { scopes: loginScopes, extraScopesToConsent: extraScopes };
     if (loginHint) request.loginHint = loginHint;
-    const result = await app.ssoSilent(request);
+    const result = extension
+      ? await viaIdentityApi({ ...request, prompt: "none" }, false)
+      : await app.ssoSilent(request);
     app.setActiveAccount(result.account);
     return accountJson(result.account);
   } catch (err) {
@@ -99,11 +119,8 @@ export async function bridgeSsoSilent(loginHint) {
 export async function bridgeSignInPopup() {
   requireApp();
   try {
-    const result = await app.loginPopup({
-      scopes: loginScopes,
-      extraScopesToConsent: extraScopes,
-      prompt: "select_account",
-    });
+    const request = { scopes: loginScopes, extraScopesToConsent: extraScopes, prompt: "select_account" };
+    const result = extension ? await viaIdentityApi(request, true) : await app.loginPopup(request);
     app.setActiveAccount(result.account);
     return accountJson(result.account);
   } catch (err) {
@@ -130,4 +147,44 @@ export async function bridgeSignOut() {
   // Clears this tab's cache only; the admin's Microsoft session stays.
   await app.clearCache({ account });
   app.setActiveAccount(null);
+}
+
+// MSAL's redirect flow calls this with the authorize URL; false keeps the page.
+function handOverToIdentityApi(url) {
+  const resolve = navigateTo;
+  navigateTo = null;
+  if (resolve) resolve(url);
+  return false;
+}
+
+// Runs one MSAL redirect request through chrome.identity.launchWebAuthFlow.
+// `interactive: false` is the extension's ssoSilent: it succeeds only when the
+// Microsoft session cookie answers prompt=none without showing anything.
+async function viaIdentityApi(request, interactive) {
+  const url = await new Promise((resolve, reject) => {
+    navigateTo = resolve;
+    app.acquireTokenRedirect(request).catch((err) => {
+      navigateTo = null;
+      reject(err);
+    });
+  });
+  let responseUrl;
+  try {
+    responseUrl = await chrome.identity.launchWebAuthFlow({ url, interactive });
+  } catch (err) {
+    // MSAL still counts the redirect as in progress; a response that is not one
+    // clears its request cache so that the next attempt may start.
+    await app.handleRedirectPromise({ hash: `#cancelled=${Date.now()}`, navigateToLoginRequestUrl: false }).catch(() => {});
+    const message = (err && err.message) || String(err);
+    // "The user did not approve access." when the window is closed; "User
+    // interaction required." when a silent attempt would need a prompt.
+    const code = interactive ? "user_cancelled" : "interaction_required";
+    throw Object.assign(new Error(message), { errorCode: code, errorMessage: message });
+  }
+  const result = await app.handleRedirectPromise({
+    hash: new URL(responseUrl).hash,
+    navigateToLoginRequestUrl: false,
+  });
+  if (!result) throw Object.assign(new Error("no answer from the sign-in window"), { errorCode: "no_server_response" });
+  return result;
 }

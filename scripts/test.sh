@@ -20,7 +20,11 @@ cargo test -p w365-appuser --target wasm32-unknown-unknown
 
 step "production build"
 trunk build --release
+node js/extension.mjs
 cargo build --quiet -p w365-emulator
+# Issue 4's budget for the first screen is 300 KB gzip and is not met yet
+# (BENCHMARKS.md): until it is, this ceiling at today's size stops any growth.
+node bench/size.mjs --budget-kb 400
 
 step "end-to-end in Chromium against the emulator"
 node --test --test-concurrency=1 e2e/

@@ -9,12 +9,14 @@ use crate::config::AppConfig;
 pub const REDIRECT_PAGE: &str = "redirect.html";
 
 /// MSAL's configuration for this page. `page_url` is the page's address without
-/// query or fragment; the redirect URI is `redirect.html` beside it.
+/// query or fragment; the redirect URI is `redirect.html` beside it, or, in a
+/// browser extension, the one `chrome.identity.getRedirectURL()` gives.
 pub fn msal_config(config: &AppConfig, client_id: &str, page_url: &str) -> MsalConfig {
     let base = match page_url.rfind('/') {
         Some(slash) => &page_url[..=slash],
         None => page_url,
     };
+    let extension = extension_redirect_uri(page_url);
     let endpoints = &config.endpoints;
     let authority = format!(
         "{}/organizations",
@@ -31,7 +33,8 @@ pub fn msal_config(config: &AppConfig, client_id: &str, page_url: &str) -> MsalC
         client_id: client_id.to_owned(),
         authority,
         known_authorities,
-        redirect_uri: format!("{base}{REDIRECT_PAGE}"),
+        browser_extension: extension.is_some(),
+        redirect_uri: extension.unwrap_or_else(|| format!("{base}{REDIRECT_PAGE}")),
         login_scopes: vec![format!(
             "{}/user_impersonation",
             endpoints.discovery.trim_end_matches('/')
@@ -48,4 +51,17 @@ fn host_of(url: &str) -> Option<String> {
     let rest = url.split_once("://")?.1;
     let host = rest.split(['/', '?', '#']).next()?;
     (!host.is_empty()).then(|| host.to_owned())
+}
+
+/// `https://{id}.chromiumapp.org/` for a page at `chrome-extension://{id}/…`: the
+/// address Chromium (Chrome, Edge) reserves for `launchWebAuthFlow`'s answer, and
+/// the SPA redirect URI the Entra app registration needs for the extension. The
+/// bridge checks it against `chrome.identity.getRedirectURL()`.
+pub fn extension_redirect_uri(page_url: &str) -> Option<String> {
+    let id = page_url
+        .strip_prefix("chrome-extension://")?
+        .split(['/', '?', '#'])
+        .next()?;
+    let valid = id.len() == 32 && id.bytes().all(|b| (b'a'..=b'p').contains(&b));
+    valid.then(|| format!("https://{id}.chromiumapp.org/"))
 }

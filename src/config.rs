@@ -73,7 +73,10 @@ impl AppConfig {
             .text()
             .await
             .map_err(|e| ConfigError::Unreachable(e.to_string()))?;
-        Self::parse(&text)
+        let config = Self::parse(&text)?;
+        // From here on the browser itself refuses any host outside the configured cloud.
+        crate::csp::restrict_to(&config.cloud);
+        Ok(config)
     }
 }
 

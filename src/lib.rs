@@ -6,6 +6,9 @@ pub mod api;
 pub mod auth;
 pub mod bridge;
 pub mod config;
+pub mod csp;
+pub mod launch;
+pub mod run;
 pub mod ui;
 
 /// Mounts the app on `<body>`.

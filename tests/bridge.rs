@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use w365_appuser::api::transport::scope_for;
-use w365_appuser::auth::msal_config;
+use w365_appuser::auth::{extension_redirect_uri, msal_config};
 use w365_appuser::bridge::msal::{self, AuthErrorKind};
 use w365_appuser::config::{AppConfig, ConfigError};
 use wasm_bindgen_test::*;
@@ -86,6 +86,24 @@ fn msal_config_points_redirect_beside_the_page_and_consents_once() {
 }
 
 #[wasm_bindgen_test]
+fn extension_page_redirects_to_the_identity_api_address() {
+    let config = public_config();
+    let page = "chrome-extension://jnggalibfkfhgecgdpkejcbcgjjfhian/index.html";
+    let msal = msal_config(&config, CLIENT, page);
+    assert_eq!(
+        msal.redirect_uri,
+        "https://jnggalibfkfhgecgdpkejcbcgjjfhian.chromiumapp.org/"
+    );
+    assert!(msal.browser_extension);
+    assert!(!msal_config(&config, CLIENT, "https://tools.example.org/").browser_extension);
+    // Not an extension id (wrong alphabet): treated as an ordinary page.
+    assert_eq!(
+        extension_redirect_uri("chrome-extension://not-an-id/index.html"),
+        None
+    );
+}
+
+#[wasm_bindgen_test]
 fn custom_cloud_authority_is_named_as_known() {
     let config = AppConfig::parse(
         r#"{"clientId":"x","cloud":"custom","authority":"https://127.0.0.1:8443/login","discovery":"https://127.0.0.1:8443/disco","graph":"https://127.0.0.1:8443/graph"}"#,
@@ -125,4 +143,20 @@ async fn real_msal_starts_with_nobody_signed_in_and_refuses_tokens() {
     };
     assert_eq!(error.kind, AuthErrorKind::InteractionRequired, "{error:?}");
     assert!(!error.remedy().is_empty());
+}
+
+#[wasm_bindgen_test]
+fn extension_launch_preselects_only_an_environment_id() {
+    use w365_appuser::launch::environment_in_query;
+    let id = "e5f98260-3636-4c31-8674-8c031e0a2be2";
+    assert_eq!(
+        environment_in_query(&format!("?env={id}")).as_deref(),
+        Some(id)
+    );
+    assert_eq!(
+        environment_in_query(&format!("?x=1&env=Default-{id}")),
+        Some(format!("Default-{id}"))
+    );
+    assert_eq!(environment_in_query("?env=javascript:alert(1)"), None);
+    assert_eq!(environment_in_query(""), None);
 }

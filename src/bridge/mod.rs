@@ -1,2 +1,3 @@
 //! Glue to JavaScript. Nothing in here hands a `JsValue` to the rest of the app.
+pub mod files;
 pub mod msal;

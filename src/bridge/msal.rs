@@ -33,6 +33,8 @@ pub struct MsalConfig {
     pub login_scopes: Vec<String>,
     /// Scopes of the other resources, consented in the same prompt.
     pub extra_scopes: Vec<String>,
+    /// The page is a browser extension's: sign-in runs through `chrome.identity`.
+    pub browser_extension: bool,
 }
 
 /// The signed-in administrator, as MSAL knows them.

@@ -1,9 +1,13 @@
-//! Components: one screen or part per file. They render state and pass the
-//! admin's choices on; decisions live in `w365_core`.
+//! Components: one screen or part per file, one folder per area. They render state and pass
+//! the admin's choices on; decisions live in `w365_core`. Hooks and flows: `README.md`.
 mod app;
-mod environment_list;
+pub mod dashboard;
+pub mod environment;
 mod error_panel;
 mod registration_guide;
+mod report;
+pub mod session;
 mod sign_in;
+mod workspace;
 
 pub use app::App;

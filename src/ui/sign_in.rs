@@ -1,12 +1,12 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::environment_list::EnvironmentList;
 use super::error_panel::ErrorPanel;
-use crate::api::transport::BrowserTransport;
+use super::workspace::Workspace;
 use crate::auth::msal_config;
 use crate::bridge::msal::{self, Account, AuthError};
 use crate::config::AppConfig;
+use crate::run::store;
 
 #[derive(Clone)]
 enum SignIn {
@@ -51,12 +51,18 @@ pub fn SignInGate(config: AppConfig, client_id: String) -> impl IntoView {
     let sign_out = move |_| {
         spawn_local(async move {
             let _ = msal::sign_out().await;
+            // The run record belongs to this sign-in; the next one starts afresh.
+            store::clear();
             state.try_set(SignIn::SignedOut(None));
         });
     };
 
-    let transport = BrowserTransport::new(config.endpoints.clone());
-    let endpoints = config.endpoints.clone();
+    let cloud_key = config.cloud.key();
+    let cloud_label = format!(
+        "Cloud: {} — sign-in at {}",
+        config.cloud.label(),
+        config.endpoints.authority
+    );
     move || {
         match state.get() {
         SignIn::Checking => view! {
@@ -70,6 +76,7 @@ pub fn SignInGate(config: AppConfig, client_id: String) -> impl IntoView {
                     "Sign in with an account that is System Administrator in the environments to switch. "
                     "You will be asked once to allow access to Dataverse and to read the tenant's enterprise applications."
                 </p>
+                <p class="sign-in__cloud" data-testid="cloud" data-cloud=cloud_key>{cloud_label.clone()}</p>
                 {error.map(|e| view! { <ErrorPanel title="Sign-in did not complete" message=format!("{e}. {}", e.remedy()) /> })}
                 <button
                     class="button button--primary"
@@ -87,9 +94,10 @@ pub fn SignInGate(config: AppConfig, client_id: String) -> impl IntoView {
                 <p class="session__who" data-testid="signed-in-as">
                     "Signed in as " <strong>{account.name.clone()}</strong> " (" {account.username.clone()} ")"
                 </p>
+                <p class="session__cloud" data-testid="cloud" data-cloud=cloud_key>{cloud_label.clone()}</p>
                 <button class="button" data-testid="sign-out" on:click=sign_out>"Sign out"</button>
             </div>
-            <EnvironmentList transport=transport.clone() endpoints=endpoints.clone() />
+            <Workspace account config=config.clone() />
         }
         .into_any(),
     }

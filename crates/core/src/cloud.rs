@@ -220,7 +220,7 @@ fn validate_base(which: &'static str, url: &str) -> Result<String, BadEndpoint> 
 }
 
 /// `https://host[:port]` of a validated base URL, for CSP sources and host permissions.
-fn origin_of(base: &str) -> String {
+pub fn origin_of(base: &str) -> String {
     match base.strip_prefix("https://") {
         Some(rest) => format!("https://{}", rest.split('/').next().unwrap_or_default()),
         None => base.to_owned(),

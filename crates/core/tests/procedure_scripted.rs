@@ -220,6 +220,7 @@ fn fresh_environment_sends_exactly_the_documented_requests_in_four_stages() {
                     index,
                     deep_link,
                     app_id,
+                    evidence,
                     ..
                 },
         } = &cmd
@@ -229,6 +230,8 @@ fn fresh_environment_sends_exactly_the_documented_requests_in_four_stages() {
         assert_eq!(*index, i);
         assert_eq!(deep_link.as_deref(), Some("https://contoso.crm.dynamics.com/main.aspx?appid=00000000-0000-0000-0000-00000000d001"));
         assert_eq!(app_id.as_str(), US);
+        // The guide shows the read-back before the admin switches.
+        assert_eq!(evidence.as_ref().map(|e| e.app_id.as_str()), Some(US));
         now += 1000;
         cmd = p.handle(
             Input::Choice {

@@ -183,11 +183,27 @@ fn origin_of(u: &str) -> Option<String> {
 }
 
 /// Whether `origin` is the origin of a registered redirect URI of any SPA app.
+///
+/// A browser extension redeems its code from its own page (`chrome-extension://{id}`), while
+/// the redirect URI Entra knows is `https://{id}.chromiumapp.org/` (`chrome.identity`'s), so
+/// that registration admits the extension's origin, as it does at Entra.
 pub fn origin_registered(sh: &Shared, ctx: &Ctx, client_id: &str, origin: &str) -> bool {
+    let origin = origin.trim_end_matches('/');
     registered_redirects(sh, ctx, client_id)
         .iter()
         .filter_map(|u| origin_of(u))
-        .any(|o| o.eq_ignore_ascii_case(origin.trim_end_matches('/')))
+        .any(|o| {
+            o.eq_ignore_ascii_case(origin)
+                || extension_origin(&o).is_some_and(|e| e.eq_ignore_ascii_case(origin))
+        })
+}
+
+/// `chrome-extension://{id}` for the origin `https://{id}.chromiumapp.org`.
+fn extension_origin(origin: &str) -> Option<String> {
+    let id = origin
+        .strip_prefix("https://")?
+        .strip_suffix(".chromiumapp.org")?;
+    (!id.is_empty() && !id.contains('.')).then(|| format!("chrome-extension://{id}"))
 }
 
 fn html_escape(s: &str) -> String {

@@ -705,6 +705,7 @@ impl Procedure {
                 text: (*text).into(),
                 deep_link,
                 app_id,
+                evidence: self.record.evidence.clone().map(Box::new),
             },
         })
     }

@@ -1,6 +1,6 @@
 //! What the procedure asks the admin, and the answers it accepts.
 
-use super::assessment::Plan;
+use super::assessment::{Evidence, Plan};
 use crate::graph::Consent;
 use crate::ids::AppId;
 use serde::{Deserialize, Serialize};
@@ -51,6 +51,9 @@ pub enum Prompt {
         deep_link: Option<String>,
         /// The app id the admin should see at the end.
         app_id: AppId,
+        /// The verified application user, so the admin sees the proof before switching.
+        #[serde(default)]
+        evidence: Option<Box<Evidence>>,
     },
 }
 

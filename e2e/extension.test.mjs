@@ -1,0 +1,158 @@
+// The browser extension end to end (issue 5): Chromium with the unpacked
+// extension, Microsoft's hosts (and the admin center) mapped onto the emulator.
+// The content script's button on an admin-center environment page opens the
+// app in the side panel with that environment preselected; sign-in runs through
+// chrome.identity.launchWebAuthFlow; the setup runs to verified.
+//
+// Playwright does not list side-panel pages among a context's pages, but the
+// panel is an ordinary "page" DevTools target: a second connection over CDP
+// (--remote-debugging-port) sees and drives it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+import {
+  ADMIN, PRODUCTION_CONFIG, assertConfigured, environment, screenshot, startEmulator,
+} from "./support.mjs";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const UNPACKED = join(ROOT, "target", "extension", "unpacked");
+/** Fixed by the manifest's `key`; its redirect URI is registered in every scenario. */
+const EXTENSION_ID = "jnggalibfkfhgecgdpkejcbcgjjfhian";
+const MAPPED = ["login.microsoftonline.com", "*.dynamics.com", "graph.microsoft.com", "admin.powerplatform.microsoft.com"];
+
+async function launchWithExtension(emulator) {
+  // The extension as an admin would load it, with the tool's client id configured.
+  const dir = mkdtempSync(join(tmpdir(), "w365-ext-"));
+  const extension = join(dir, "extension");
+  cpSync(UNPACKED, extension, { recursive: true });
+  writeFileSync(join(extension, "config.json"), JSON.stringify(PRODUCTION_CONFIG));
+  const profile = join(dir, "profile");
+  mkdirSync(join(profile, "Default"), { recursive: true });
+  writeFileSync(join(profile, "Default", "Preferences"), JSON.stringify({ profile: { cookie_controls_mode: 0 } }));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: "/usr/bin/chromium",
+    // Extensions load only in the new headless mode, which Playwright's own
+    // `headless: true` does not select.
+    headless: false,
+    args: [
+      "--headless=new",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+      "--ignore-certificate-errors",
+      "--remote-debugging-port=0",
+      `--disable-extensions-except=${extension}`,
+      `--load-extension=${extension}`,
+      `--host-resolver-rules=${MAPPED.map((h) => `MAP ${h} 127.0.0.1:${emulator.port}`).join(", ")}`,
+    ],
+    ignoreHTTPSErrors: true,
+    viewport: { width: 1280, height: 800 },
+  });
+  const port = readFileSync(join(profile, "DevToolsActivePort"), "utf8").split("\n")[0];
+  return {
+    context,
+    cdpEndpoint: `http://127.0.0.1:${port}`,
+    cdp: null,
+    async close() {
+      await this.cdp?.close().catch(() => {});
+      await context.close().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The app page opened by the extension (side panel or tab). A CDP connection
+ * lists the pages that exist when it connects (a side panel opened later does not
+ * show up), so it connects anew until the page is there.
+ */
+async function waitForAppPage(browser, url, timeout = 15_000) {
+  const deadline = Date.now() + timeout;
+  let seen = [];
+  while (Date.now() < deadline) {
+    await browser.cdp?.close().catch(() => {});
+    browser.cdp = await chromium.connectOverCDP(browser.cdpEndpoint);
+    const pages = browser.cdp.contexts().flatMap((c) => c.pages());
+    const page = pages.find((p) => p.url() === url);
+    if (page) return page;
+    seen = pages.map((p) => p.url());
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no page ${url} opened; pages: ${seen.join(", ")}`);
+}
+
+test("admin-center button opens the extension on that environment, signs in through launchWebAuthFlow and sets it up to verified", async (t) => {
+  const emulator = await startEmulator({ scenario: "demo", config: PRODUCTION_CONFIG });
+  const browser = await launchWithExtension(emulator).catch(async (e) => { await emulator.stop(); throw e; });
+  t.after(async () => {
+    await browser.close();
+    await emulator.stop();
+  });
+  const { tenant } = await emulator.state();
+  const prod = environment({ tenant, scenario: "demo" }, "contosoprod");
+
+  const [worker] = browser.context.serviceWorkers().length
+    ? browser.context.serviceWorkers()
+    : [await browser.context.waitForEvent("serviceworker")];
+  assert.equal(new URL(worker.url()).host, EXTENSION_ID, "the manifest's key fixes the extension id");
+
+  // The admin center's environment page, served by the emulator under its real host name.
+  const admin = await browser.context.newPage();
+  await admin.goto(`https://admin.powerplatform.microsoft.com/manage/environments/${prod.id}/hub`);
+  const button = admin.getByTestId("w365-switch");
+  await button.waitFor();
+  assert.equal(await button.innerText(), "Switch Work 365 to the application user");
+  await screenshot(admin, "extension-admin-center");
+  await button.click();
+
+  // The side panel (Chromium has one) shows the app with the environment preselected.
+  const appUrl = `chrome-extension://${EXTENSION_ID}/index.html?env=${prod.id}`;
+  const app = await waitForAppPage(browser, appUrl);
+  app.setDefaultTimeout(20_000);
+  const openedInTab = browser.context.pages().some((p) => p.url() === appUrl);
+  assert.equal(openedInTab, false, "Chromium has a side panel: the app must open there, not in a tab");
+
+  // No Microsoft session yet: the silent attempt (launchWebAuthFlow, non-interactive) fails quietly.
+  await app.getByTestId("sign-in").waitFor();
+  const signInWindow = browser.context.waitForEvent("page");
+  await app.getByTestId("sign-in").click();
+  const signInPage = await signInWindow;
+  assert.match(signInPage.url(), /^https:\/\/login\.microsoftonline\.com\/organizations\/oauth2\/v2\.0\/authorize\?/);
+  assert.equal(new URL(signInPage.url()).searchParams.get("redirect_uri"), `https://${EXTENSION_ID}.chromiumapp.org/`);
+  await signInPage.locator(`[data-upn="${ADMIN}"]`).click();
+  await app.getByTestId("signed-in-as").waitFor();
+
+  // Preselected: the environment view opens by itself, plans, applies, verifies.
+  await app.locator(`[data-testid="environment"][data-env-id="${prod.id}"]`).waitFor({ timeout: 30_000 });
+  const plan = app.getByTestId("plan");
+  await plan.waitFor({ timeout: 30_000 });
+  assert.ok(Number(await plan.getAttribute("data-writes")) > 0, "contosoprod needs setup");
+  await app.getByTestId("apply").click();
+  // Verified: the read-back step is done and its evidence shown.
+  await app.locator('[data-testid="step"][data-step="verify"][data-status="done"]').waitFor({ timeout: 30_000 })
+    .catch(async (error) => {
+      await screenshot(app, "extension-side-panel-stuck");
+      const steps = await app.getByTestId("step").evaluateAll((els) => els.map((e) => `${e.dataset.step}=${e.dataset.status}`));
+      throw new Error(`not verified; steps: ${steps.join(", ")}`, { cause: error });
+    });
+  const failed = await app.locator('[data-testid="step"][data-status="failed"]').count();
+  assert.equal(failed, 0, "no step failed");
+  await app.getByTestId("evidence").waitFor();
+  const outcome = app.getByTestId("outcome");
+  if (await outcome.count()) assert.equal(await outcome.getAttribute("data-outcome"), "configured");
+  await screenshot(app, "extension-side-panel-verified");
+
+  const after = await emulator.state();
+  assertConfigured(assert, environment(after, "contosoprod"));
+
+  // Tokens stayed in the extension page: none in its localStorage, none handed to the admin center.
+  assert.doesNotMatch(await app.evaluate(() => JSON.stringify(Object.entries(localStorage))), /eyJ/);
+  assert.doesNotMatch(await admin.content(), /eyJ/);
+});

@@ -1,0 +1,7 @@
+//! Running the core's procedures from the browser: the clock, the admin's side of the
+//! conversation (prompts, sign-in renewal, cancel), request observation for live steps, and the
+//! session's run record in sessionStorage.
+pub mod clock;
+pub mod observed;
+pub mod prompter;
+pub mod store;

@@ -1,0 +1,91 @@
+//! Inspects every environment read-only (the core's `Mode::Assess`), a few at a time.
+
+use std::cell::{Cell, RefCell};
+
+use futures_util::StreamExt;
+use leptos::prelude::*;
+use w365_core::cloud::CloudEndpoints;
+use w365_core::driver::{drive, Prompter};
+use w365_core::preset::Preset;
+use w365_core::procedure::prompt::{DataCenterOption, Prompt, PromptAnswer};
+use w365_core::procedure::{Mode, Options, Procedure, Target};
+use w365_core::record::EnvironmentRef;
+
+use super::row_status::RowInfo;
+use crate::api::transport::{scope_for, BrowserTransport};
+use crate::bridge::msal;
+use crate::run::clock::BrowserClock;
+use crate::ui::session::EnvRow;
+
+/// Inspections at once: enough to hide latency, few enough not to be throttled.
+pub const ASSESS_CONCURRENCY: usize = 8;
+
+/// Answers an assessment's only possible question, the data center, with the first option so
+/// the rest of the verdict is still learnt; remembers that it was asked.
+#[derive(Default)]
+struct AssessPrompter {
+    asked: RefCell<Option<Vec<DataCenterOption>>>,
+    endpoints: Option<CloudEndpoints>,
+    gave_up: Cell<bool>,
+}
+
+impl Prompter for AssessPrompter {
+    async fn ask(&self, _: &EnvironmentRef, prompt: &Prompt) -> PromptAnswer {
+        match prompt {
+            Prompt::ChooseDataCenter { options } if !options.is_empty() => {
+                *self.asked.borrow_mut() = Some(options.clone());
+                PromptAnswer::DataCenter {
+                    app_id: options[0].app_id.clone(),
+                }
+            }
+            // Nothing else is asked in Assess; stop rather than loop.
+            _ => {
+                self.gave_up.set(true);
+                PromptAnswer::Decline
+            }
+        }
+    }
+
+    async fn renew_sign_in(&self, audience: &str) -> Result<(), String> {
+        let endpoints = self.endpoints.as_ref().ok_or("no endpoints")?;
+        msal::acquire_token(&scope_for(endpoints, audience))
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.gave_up.get()
+    }
+}
+
+/// Inspects one environment and returns its row.
+pub async fn assess_one(
+    row: &EnvRow,
+    transport: &BrowserTransport,
+    endpoints: &CloudEndpoints,
+) -> RowInfo {
+    let target = Target::from_instance(&row.instance, Preset::work365(), endpoints.clone());
+    let mut machine = Procedure::new(target, Options::unattended(Mode::Assess));
+    let prompter = AssessPrompter {
+        endpoints: Some(endpoints.clone()),
+        ..AssessPrompter::default()
+    };
+    drive(&mut machine, transport, &BrowserClock, &prompter).await;
+    let asked = prompter.asked.borrow().clone();
+    RowInfo::from_run(machine.record(), asked.as_deref())
+}
+
+/// Inspects every row, [`ASSESS_CONCURRENCY`] at a time, filling each row in as it finishes.
+pub async fn assess_all(rows: Vec<EnvRow>, transport: BrowserTransport, endpoints: CloudEndpoints) {
+    futures_util::stream::iter(rows)
+        .for_each_concurrent(ASSESS_CONCURRENCY, |row| {
+            let transport = &transport;
+            let endpoints = &endpoints;
+            async move {
+                let info = assess_one(&row, transport, endpoints).await;
+                row.info.try_set(Some(info));
+            }
+        })
+        .await;
+}

@@ -1,0 +1,123 @@
+use leptos::prelude::*;
+use w365_core::batch::{run_batch, BatchObserver, BatchProgress};
+use w365_core::preset::Preset;
+use w365_core::procedure::{Mode, Options, Procedure, Target};
+
+use super::row_status::RowInfo;
+use crate::run::clock::BrowserClock;
+use crate::run::prompter::UiPrompter;
+use crate::ui::environment::{DataCenterChoice, SignInAgain};
+use crate::ui::session::Session;
+
+/// Environments set up at once in a batch.
+const BATCH_CONCURRENCY: usize = 4;
+
+struct ProgressSink {
+    progress: RwSignal<Option<BatchProgress>>,
+    session: Session,
+}
+
+impl BatchObserver for ProgressSink {
+    fn batch_progress(&self, p: &BatchProgress) {
+        self.progress.try_set(Some(p.clone()));
+        self.session
+            .announce(format!("Batch: {} of {} finished.", p.finished, p.total));
+    }
+}
+
+/// Runs setup (unattended) on the selected rows, with a progress bar and aggregated counts.
+#[component]
+pub fn BatchPanel() -> impl IntoView {
+    let session = Session::get();
+    let progress = RwSignal::new(None::<BatchProgress>);
+    let done = RwSignal::new(false);
+    let prompter =
+        StoredValue::new_local(UiPrompter::new(Some(session.endpoints.get_value()), None));
+    let run = Action::new_local(move |ids: &Vec<String>| {
+        let ids = ids.clone();
+        let prompter = prompter.get_value();
+        async move {
+            prompter.reset();
+            done.set(false);
+            session.save_with(|s| s.batch = Some(ids.clone()));
+            let endpoints = session.endpoints.get_value();
+            let transport = session.transport.get_value();
+            let rows: Vec<_> = ids.iter().filter_map(|id| session.row(id)).collect();
+            let procedures = rows
+                .iter()
+                .map(|r| {
+                    Procedure::new(
+                        Target::from_instance(&r.instance, Preset::work365(), endpoints.clone()),
+                        Options::unattended(Mode::Setup),
+                    )
+                })
+                .collect();
+            let sink = ProgressSink { progress, session };
+            let records = run_batch(
+                procedures,
+                &transport,
+                &BrowserClock,
+                &prompter,
+                &sink,
+                BATCH_CONCURRENCY,
+            )
+            .await;
+            for (row, record) in rows.iter().zip(records) {
+                if record.inspection.is_some() {
+                    row.info.try_set(Some(RowInfo::from_run(&record, None)));
+                }
+                session.add_run(record);
+            }
+            session.save_with(|s| s.batch = None);
+            done.try_set(true);
+            session.announce("The batch is finished.");
+        }
+    });
+    // A batch a reload interrupted runs again: the core re-inspects each environment, so what
+    // was already written is not written twice.
+    Effect::new(move |_| {
+        if let Some(ids) = session.resume_batch.get() {
+            session.resume_batch.set(None);
+            session.announce("Resuming the batch a reload interrupted.");
+            run.dispatch(ids);
+        }
+    });
+    let count = move || session.selected.with(Vec::len);
+    let questions = move || prompter.with_value(|p| p.questions().get());
+    view! {
+        <section class="batch" aria-label="Batch run">
+            <p class="batch__hint">
+                {move || format!("{} selected. ", count())}
+                "A batch applies each plan without asking (the data center is asked when it cannot be told) and skips the Work 365 switch guide."
+            </p>
+            <button class="button button--primary" data-testid="batch-run"
+                disabled=move || count() == 0 || run.pending().get()
+                on:click=move |_| { run.dispatch(session.selected.get()); }>
+                {move || format!("Set up {} selected", count())}
+            </button>
+            <Show when=move || run.pending().get()>
+                <button class="button" data-testid="batch-cancel"
+                    on:click=move |_| prompter.with_value(UiPrompter::cancel)>"Cancel batch"</button>
+            </Show>
+            {move || prompter.with_value(|p| view! { <SignInAgain prompter=p.clone() /> })}
+            <For each=questions key=|q| q.id children=move |q| {
+                let p = prompter.get_value();
+                view! { <DataCenterChoice question=q prompter=p /> }
+            } />
+            {move || progress.get().map(|p| view! {
+                <div class="batch__progress">
+                    <label for="batch-progress">"Batch progress"</label>
+                    <progress id="batch-progress" data-testid="batch-progress"
+                        data-finished=p.finished data-total=p.total
+                        max=p.total value=p.finished>{format!("{} of {}", p.finished, p.total)}</progress>
+                    <p data-testid="batch-summary" data-done=move || if done.get() { "true" } else { "false" }>
+                        {format!(
+                            "{} of {} finished: {} configured, {} already configured, {} need a person, {} failed, {} cancelled.",
+                            p.finished, p.total, p.configured, p.already_configured, p.stopped, p.failed, p.cancelled
+                        )}
+                    </p>
+                </div>
+            })}
+        </section>
+    }
+}

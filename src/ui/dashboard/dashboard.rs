@@ -1,0 +1,160 @@
+use leptos::prelude::*;
+
+use super::batch_panel::BatchPanel;
+use super::env_row::EnvRowView;
+use super::filter::{visible, RowKey, SortKey};
+use super::row_status::RowStatus;
+use crate::ui::error_panel::ErrorPanel;
+use crate::ui::report::ReportBar;
+use crate::ui::session::{EnvRow, Session};
+
+/// Every environment the discovery service lists, with its inspected state.
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    let session = Session::get();
+    let heading = NodeRef::<leptos::html::H2>::new();
+    // Screen changes move focus to the new screen's heading.
+    Effect::new(move |_| {
+        if let Some(h) = heading.get() {
+            let _ = h.focus();
+        }
+    });
+    view! {
+        <section class="dashboard" data-testid="dashboard" aria-labelledby="dashboard-title">
+            <h2 id="dashboard-title" tabindex="-1" node_ref=heading>"Environments"</h2>
+            {move || match session.rows.get() {
+                None => view! {
+                    <p class="page__loading" role="status">"Asking the discovery service…"</p>
+                }.into_any(),
+                Some(Err(message)) => view! {
+                    <ErrorPanel title="The environments could not be listed" message />
+                }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! {
+                    <p data-testid="no-environments">
+                        "The discovery service lists no environment for this account. It leaves out environments where "
+                        "the account is disabled, filtered out by a security group, or only a delegated admin."
+                    </p>
+                }.into_any(),
+                Some(Ok(list)) => view! { <EnvironmentTable list /> }.into_any(),
+            }}
+        </section>
+        <ReportBar />
+    }
+}
+
+#[component]
+fn EnvironmentTable(list: Vec<EnvRow>) -> impl IntoView {
+    let session = Session::get();
+    let query = RwSignal::new(String::new());
+    let status = RwSignal::new(None::<RowStatus>);
+    let sort = RwSignal::new(SortKey::Name);
+    let rows = StoredValue::new(list);
+    let shown = Memo::new(move |_| {
+        let keys: Vec<RowKey> = rows.with_value(|rows| {
+            rows.iter()
+                .map(|r| RowKey {
+                    name: r.instance.friendly_name.clone(),
+                    url: r.instance.url.clone(),
+                    region: r.instance.region.clone().unwrap_or_default(),
+                    status: r.info.with(|i| i.as_ref().map(|i| i.status)),
+                })
+                .collect()
+        });
+        visible(&keys, &query.get(), status.get(), sort.get())
+    });
+    let total = rows.with_value(Vec::len);
+    let inspected = move || {
+        rows.with_value(|rows| rows.iter().filter(|r| r.info.with(Option::is_some)).count())
+    };
+    let all_selected = move || {
+        let ids: Vec<String> =
+            rows.with_value(|rows| shown.get().iter().map(|i| rows[*i].id()).collect());
+        !ids.is_empty()
+            && session
+                .selected
+                .with(|s| ids.iter().all(|id| s.contains(id)))
+    };
+    let select_all = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        let ids: Vec<String> = rows.with_value(|rows| {
+            shown
+                .get_untracked()
+                .iter()
+                .map(|i| rows[*i].id())
+                .collect()
+        });
+        session.selected.update(|s| {
+            s.retain(|id| !ids.contains(id));
+            if on {
+                s.extend(ids);
+            }
+        });
+    };
+    view! {
+        <div class="dashboard__tools">
+            <label class="field">
+                <span class="field__label">"Filter"</span>
+                <input type="search" class="field__input" data-testid="env-filter"
+                    placeholder="name or address"
+                    prop:value=move || query.get()
+                    on:input=move |ev| query.set(event_target_value(&ev)) />
+            </label>
+            <label class="field">
+                <span class="field__label">"Status"</span>
+                <select class="field__input" data-testid="env-status-filter"
+                    on:change=move |ev| status.set(RowStatus::from_key(&event_target_value(&ev)))>
+                    <option value="all">"All"</option>
+                    {RowStatus::ALL.into_iter().map(|s| view! {
+                        <option value=s.key()>{s.label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label class="field">
+                <span class="field__label">"Sort by"</span>
+                <select class="field__input" data-testid="env-sort"
+                    on:change=move |ev| sort.set(SortKey::from_key(&event_target_value(&ev)))>
+                    <option value="name">"Name"</option>
+                    <option value="status">"Status (needs you first)"</option>
+                    <option value="region">"Region"</option>
+                </select>
+            </label>
+            <p class="dashboard__count" role="status">
+                {move || format!("{} of {total} shown · {} inspected", shown.get().len(), inspected())}
+            </p>
+        </div>
+        <BatchPanel />
+        <div class="dashboard__scroll">
+            <table class="dashboard__table">
+                <caption class="visually-hidden">"Environments and the state of their Work 365 application user"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">
+                            <input type="checkbox" data-testid="select-all"
+                                aria-label="Select every shown environment"
+                                prop:checked=all_selected
+                                on:change=select_all />
+                        </th>
+                        <th scope="col">"Environment"</th>
+                        <th scope="col">"Region"</th>
+                        <th scope="col">"Work 365"</th>
+                        <th scope="col">"Data center"</th>
+                        <th scope="col">"Application user"</th>
+                        <th scope="col">"Roles"</th>
+                        <th scope="col">"Service account"</th>
+                        <th scope="col">"Status"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For
+                        each=move || shown.get()
+                        key=|i| *i
+                        children=move |i| {
+                            let row = rows.with_value(|rows| rows[i].clone());
+                            view! { <EnvRowView row /> }
+                        }
+                    />
+                </tbody>
+            </table>
+        </div>
+    }
+}

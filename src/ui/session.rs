@@ -1,0 +1,89 @@
+//! What the signed-in part of the page shares: who, which cloud, the environments and their
+//! rows, the screen shown, the session's run record, the live-region text.
+
+use leptos::prelude::*;
+use w365_core::cloud::CloudEndpoints;
+use w365_core::discovery::Instance;
+
+use super::dashboard::row_status::RowInfo;
+use crate::api::transport::BrowserTransport;
+use crate::bridge::msal::Account;
+use crate::run::clock::now_ms;
+use crate::run::store::{self, Saved};
+
+/// One environment from discovery and what its inspection found (`None` while inspecting).
+#[derive(Debug, Clone)]
+pub struct EnvRow {
+    pub instance: Instance,
+    pub info: RwSignal<Option<RowInfo>>,
+}
+
+impl EnvRow {
+    /// The EnvironmentId as text (the `data-env-id` value).
+    pub fn id(&self) -> String {
+        self.instance.environment_id.to_string()
+    }
+}
+
+/// Which screen is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    Dashboard,
+    /// One environment; `resume` when reopened after a reload interrupted its run.
+    Environment {
+        id: String,
+        resume: bool,
+    },
+}
+
+/// Shared state of the signed-in page, provided as context.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub account: StoredValue<Account>,
+    pub cloud_key: StoredValue<String>,
+    pub endpoints: StoredValue<CloudEndpoints>,
+    pub transport: StoredValue<BrowserTransport>,
+    /// `None` while discovery runs; `Err` with the message when it failed.
+    pub rows: RwSignal<Option<Result<Vec<EnvRow>, String>>>,
+    pub screen: RwSignal<Screen>,
+    pub saved: RwSignal<Saved>,
+    /// Text for the polite live region.
+    pub live: RwSignal<String>,
+    /// Selected rows (EnvironmentIds) for a batch.
+    pub selected: RwSignal<Vec<String>>,
+    /// A batch a reload interrupted, to run again (it re-inspects; nothing is written twice).
+    pub resume_batch: RwSignal<Option<Vec<String>>>,
+}
+
+impl Session {
+    /// The session from context (provided by `Workspace`).
+    pub fn get() -> Session {
+        expect_context::<Session>()
+    }
+
+    /// Announces progress to screen readers.
+    pub fn announce(&self, text: impl Into<String>) {
+        self.live.try_set(text.into());
+    }
+
+    /// The row of an environment.
+    pub fn row(&self, id: &str) -> Option<EnvRow> {
+        self.rows.with_untracked(|rows| match rows {
+            Some(Ok(list)) => list.iter().find(|r| r.id() == id).cloned(),
+            _ => None,
+        })
+    }
+
+    /// Changes what is kept across a reload, and keeps it.
+    pub fn save_with(&self, change: impl FnOnce(&mut Saved)) {
+        self.saved.try_update(change);
+        if let Some(saved) = self.saved.try_get_untracked() {
+            store::save(&saved);
+        }
+    }
+
+    /// Adds a finished run to the session record.
+    pub fn add_run(&self, run: w365_core::record::EnvironmentRun) {
+        self.save_with(|s| s.add_run(run, now_ms()));
+    }
+}

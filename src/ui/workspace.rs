@@ -1,0 +1,101 @@
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use w365_core::discovery::list_instances;
+use w365_core::ids::TenantId;
+use w365_core::record::Operator;
+
+use super::dashboard::assess::assess_all;
+use super::dashboard::Dashboard;
+use super::environment::EnvironmentView;
+use super::session::{EnvRow, Screen, Session};
+use crate::api::transport::BrowserTransport;
+use crate::bridge::msal::Account;
+use crate::config::AppConfig;
+use crate::run::clock::now_ms;
+use crate::run::store::{self, Saved};
+
+/// The signed-in page: lists the environments (only discovery blocks the first screen; the
+/// inspections fill the rows in as they finish) and shows the dashboard or one environment.
+#[component]
+pub fn Workspace(account: Account, config: AppConfig) -> impl IntoView {
+    let operator = Operator {
+        upn: account.username.clone(),
+        tenant_id: TenantId::parse(&account.tenant_id).ok(),
+    };
+    // A saved session of someone else (a different sign-in in this tab) is not resumed.
+    let saved = store::load()
+        .filter(|s| s.record.operator.upn == operator.upn && s.record.cloud == config.cloud.key())
+        .unwrap_or_else(|| Saved::new(operator, config.cloud.key(), now_ms()));
+    let resume = saved.active.clone();
+    let resume_batch = saved.batch.clone();
+    // Opened from the admin center by the browser extension: that environment first.
+    let preselected = crate::launch::preselected_environment();
+    let session = Session {
+        account: StoredValue::new(account),
+        cloud_key: StoredValue::new(config.cloud.key().to_owned()),
+        endpoints: StoredValue::new(config.endpoints.clone()),
+        transport: StoredValue::new(BrowserTransport::new(config.endpoints.clone())),
+        rows: RwSignal::new(None),
+        screen: RwSignal::new(Screen::Dashboard),
+        saved: RwSignal::new(saved),
+        live: RwSignal::new(String::new()),
+        selected: RwSignal::new(Vec::new()),
+        resume_batch: RwSignal::new(None),
+    };
+    provide_context(session);
+
+    let transport = session.transport.get_value();
+    let endpoints = session.endpoints.get_value();
+    spawn_local(async move {
+        let listed = list_instances(&transport, &endpoints).await;
+        let rows: Result<Vec<EnvRow>, String> = listed
+            .map(|list| {
+                list.into_iter()
+                    .map(|instance| EnvRow {
+                        instance,
+                        info: RwSignal::new(None),
+                    })
+                    .collect()
+            })
+            .map_err(|e| format!("{e}. {}", e.remedy().text()));
+        let Ok(list) = rows.clone() else {
+            session.rows.try_set(Some(rows));
+            return;
+        };
+        session.rows.try_set(Some(Ok(list.clone())));
+        session.announce(format!(
+            "{} environments found; inspecting them.",
+            list.len()
+        ));
+        // A run a reload interrupted: reopen it, it re-inspects and continues.
+        if let Some(active) = resume.filter(|a| list.iter().any(|r| r.id() == a.environment_id)) {
+            session.screen.try_set(Screen::Environment {
+                id: active.environment_id,
+                resume: true,
+            });
+        } else if let Some(row) =
+            preselected.and_then(|id| list.iter().find(|r| r.id().eq_ignore_ascii_case(&id)))
+        {
+            session.screen.try_set(Screen::Environment {
+                id: row.id(),
+                resume: false,
+            });
+        }
+        if let Some(ids) = resume_batch.filter(|ids| !ids.is_empty()) {
+            session.selected.try_set(ids.clone());
+            session.resume_batch.try_set(Some(ids));
+        }
+        assess_all(list, transport, endpoints).await;
+        session.announce("Every environment has been inspected.");
+    });
+
+    view! {
+        <div class="visually-hidden" aria-live="polite" role="status" data-testid="live">
+            {move || session.live.get()}
+        </div>
+        {move || match session.screen.get() {
+            Screen::Dashboard => view! { <Dashboard /> }.into_any(),
+            Screen::Environment { id, resume } => view! { <EnvironmentView id resume /> }.into_any(),
+        }}
+    }
+}
