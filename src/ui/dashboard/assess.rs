@@ -17,8 +17,10 @@ use crate::bridge::msal;
 use crate::run::clock::BrowserClock;
 use crate::ui::session::EnvRow;
 
-/// Inspections at once: enough to hide latency, few enough not to be throttled.
-pub const ASSESS_CONCURRENCY: usize = 8;
+/// Inspections at once. They are reads, each environment is its own Dataverse server
+/// and service protection counts per user per server, so this only bounds the
+/// browser's own load: enough to hide latency over a large tenant.
+pub const ASSESS_CONCURRENCY: usize = 24;
 
 /// Answers an assessment's only possible question, the data center, with the first option so
 /// the rest of the verdict is still learnt; remembers that it was asked.

@@ -9,8 +9,11 @@ use crate::run::prompter::UiPrompter;
 use crate::ui::environment::{DataCenterChoice, SignInAgain};
 use crate::ui::session::Session;
 
-/// Environments set up at once in a batch.
-const BATCH_CONCURRENCY: usize = 4;
+/// Environments set up at once in a batch. Each environment is its own Dataverse
+/// server, and service protection counts per user per server (52 concurrent
+/// requests), so 16 environments in parallel stay far below any one server's limit
+/// while hiding most of the latency of a batch of many.
+const BATCH_CONCURRENCY: usize = 16;
 
 struct ProgressSink {
     progress: RwSignal<Option<BatchProgress>>,
