@@ -14,14 +14,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
 import {
-  ADMIN, PRODUCTION_CONFIG, assertConfigured, environment, screenshot, startEmulator,
+  ADMIN, CHROMIUM_ARGS, MICROSOFT_HOSTS, PRODUCTION_CONFIG, assertConfigured, environment, screenshot,
+  startEmulator,
 } from "./support.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const UNPACKED = join(ROOT, "target", "extension", "unpacked");
 /** Fixed by the manifest's `key`; its redirect URI is registered in every scenario. */
 const EXTENSION_ID = "jnggalibfkfhgecgdpkejcbcgjjfhian";
-const MAPPED = ["login.microsoftonline.com", "*.dynamics.com", "graph.microsoft.com", "admin.powerplatform.microsoft.com"];
 
 async function launchWithExtension(emulator) {
   // The extension as an admin would load it, with the tool's client id configured.
@@ -38,19 +38,11 @@ async function launchWithExtension(emulator) {
     // `headless: true` does not select.
     headless: false,
     args: [
-      "--headless=new",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-      "--ignore-certificate-errors",
+      ...CHROMIUM_ARGS,
       "--remote-debugging-port=0",
       `--disable-extensions-except=${extension}`,
       `--load-extension=${extension}`,
-      `--host-resolver-rules=${MAPPED.map((h) => `MAP ${h} 127.0.0.1:${emulator.port}`).join(", ")}`,
+      `--host-resolver-rules=${MICROSOFT_HOSTS.map((h) => `MAP ${h} 127.0.0.1:${emulator.port}`).join(", ")}`,
     ],
     ignoreHTTPSErrors: true,
     viewport: { width: 1280, height: 800 },

@@ -102,7 +102,25 @@ export const demoConfig = (base) => ({
   graph: `${base}/graph`,
 });
 
-const MICROSOFT_HOSTS = [
+/**
+ * Debian's Chromium, headless, for this machine: no sandbox (we run as root),
+ * no background traffic into the closed network, and the emulator's self-signed
+ * certificate accepted.
+ */
+export const CHROMIUM_ARGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+  "--ignore-certificate-errors",
+];
+
+/** Microsoft's host names that Chromium resolves to the emulator. */
+export const MICROSOFT_HOSTS = [
   "login.microsoftonline.com",
   "*.dynamics.com",
   "graph.microsoft.com",
@@ -116,18 +134,7 @@ const MICROSOFT_HOSTS = [
  * iframe can carry the sign-in session, as a browser that allows them would.
  */
 export async function launchBrowser(emulator, { mapHosts = true } = {}) {
-  // Chromium does not sandbox as root; its own flags for a closed network.
-  const args = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--ignore-certificate-errors",
-  ];
+  const args = [...CHROMIUM_ARGS];
   if (mapHosts) {
     const rules = MICROSOFT_HOSTS.map((host) => `MAP ${host} 127.0.0.1:${emulator.port}`).join(", ");
     args.push(`--host-resolver-rules=${rules}`);
