@@ -13,7 +13,9 @@ export const ARTIFACTS = join(ROOT, "e2e", "artifacts");
 const EMULATOR = join(ROOT, "target", "debug", "w365-emulator");
 
 /** The SPA client id registered in the demo tenant; tests use it as the tool's own. */
-export const CLIENT_ID = "0c1f3f6e-9a77-4c57-9a7c-3b2d4a6f5e10";
+export const CLIENT_ID = JSON.parse(
+  readFileSync(join(ROOT, "crates", "emulator", "scenarios", "demo.json"), "utf8"),
+).spa_apps[0].client_id;
 export const ADMIN = "admin@contoso.onmicrosoft.com";
 
 /**

@@ -1,22 +1,39 @@
 //! What MSAL is told: derived from `config.json` and the page's own address.
 
-use w365_core::cloud::Cloud;
+use w365_core::cloud::{origin_of, Cloud};
 
 use crate::bridge::msal::MsalConfig;
 use crate::config::AppConfig;
 
 /// The redirect page shipped beside `index.html` (see `redirect.html`).
-pub const REDIRECT_PAGE: &str = "redirect.html";
+const REDIRECT_PAGE: &str = "redirect.html";
 
-/// MSAL's configuration for this page. `page_url` is the page's address without
-/// query or fragment; the redirect URI is `redirect.html` beside it, or, in a
-/// browser extension, the one `chrome.identity.getRedirectURL()` gives.
-pub fn msal_config(config: &AppConfig, client_id: &str, page_url: &str) -> MsalConfig {
+/// This page's own address, without query or fragment.
+pub fn current_page_url() -> String {
+    let href = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    href.split(['?', '#']).next().unwrap_or_default().to_owned()
+}
+
+/// Where Microsoft sends the sign-in answer for a page at `page_url`: `redirect.html`
+/// beside the page, or, in a browser extension, the address
+/// `chrome.identity.getRedirectURL()` gives. Also the SPA redirect URI the Entra
+/// app registration must list.
+pub fn redirect_uri(page_url: &str) -> String {
+    let page_url = page_url.split(['?', '#']).next().unwrap_or_default();
+    if let Some(uri) = extension_redirect_uri(page_url) {
+        return uri;
+    }
     let base = match page_url.rfind('/') {
         Some(slash) => &page_url[..=slash],
         None => page_url,
     };
-    let extension = extension_redirect_uri(page_url);
+    format!("{base}{REDIRECT_PAGE}")
+}
+
+/// MSAL's configuration for the page at `page_url` (see [`redirect_uri`]).
+pub fn msal_config(config: &AppConfig, client_id: &str, page_url: &str) -> MsalConfig {
     let endpoints = &config.endpoints;
     let authority = format!(
         "{}/organizations",
@@ -25,7 +42,8 @@ pub fn msal_config(config: &AppConfig, client_id: &str, page_url: &str) -> MsalC
     // MSAL only trusts the authorities it has built in; any other host (a custom
     // cloud, the demo tenant) has to be named.
     let known_authorities = if matches!(config.cloud, Cloud::Custom(_)) {
-        host_of(&endpoints.authority).into_iter().collect()
+        let origin = origin_of(&endpoints.authority);
+        vec![origin.trim_start_matches("https://").to_owned()]
     } else {
         Vec::new()
     };
@@ -33,8 +51,8 @@ pub fn msal_config(config: &AppConfig, client_id: &str, page_url: &str) -> MsalC
         client_id: client_id.to_owned(),
         authority,
         known_authorities,
-        browser_extension: extension.is_some(),
-        redirect_uri: extension.unwrap_or_else(|| format!("{base}{REDIRECT_PAGE}")),
+        browser_extension: extension_redirect_uri(page_url).is_some(),
+        redirect_uri: redirect_uri(page_url),
         login_scopes: vec![format!(
             "{}/user_impersonation",
             endpoints.discovery.trim_end_matches('/')
@@ -44,13 +62,6 @@ pub fn msal_config(config: &AppConfig, client_id: &str, page_url: &str) -> MsalC
             endpoints.graph.trim_end_matches('/')
         )],
     }
-}
-
-/// `host[:port]` of an absolute URL.
-fn host_of(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let host = rest.split(['/', '?', '#']).next()?;
-    (!host.is_empty()).then(|| host.to_owned())
 }
 
 /// `https://{id}.chromiumapp.org/` for a page at `chrome-extension://{id}/…`: the

@@ -1,17 +1,12 @@
 use leptos::prelude::*;
 
-use crate::auth::REDIRECT_PAGE;
+use crate::auth::{current_page_url, redirect_uri};
 use crate::config::AppConfig;
 
 /// Shown when `config.json` has no client id: how to register the tool in Entra ID.
 #[component]
 pub fn RegistrationGuide(config: AppConfig) -> impl IntoView {
-    let page = window().location().href().unwrap_or_default();
-    let base = page.split(['?', '#']).next().unwrap_or_default();
-    let redirect = match base.rfind('/') {
-        Some(slash) => format!("{}{REDIRECT_PAGE}", &base[..=slash]),
-        None => REDIRECT_PAGE.to_owned(),
-    };
+    let redirect = redirect_uri(&current_page_url());
     let endpoints = config.endpoints;
     view! {
         <section class="guide" data-testid="registration-guide" aria-labelledby="guide-title">

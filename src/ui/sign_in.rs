@@ -3,7 +3,7 @@ use leptos::task::spawn_local;
 
 use super::error_panel::ErrorPanel;
 use super::workspace::Workspace;
-use crate::auth::msal_config;
+use crate::auth::{current_page_url, msal_config};
 use crate::bridge::msal::{self, Account, AuthError};
 use crate::config::AppConfig;
 use crate::run::store;
@@ -22,9 +22,7 @@ enum SignIn {
 #[component]
 pub fn SignInGate(config: AppConfig, client_id: String) -> impl IntoView {
     let state = RwSignal::new(SignIn::Checking);
-    let page = window().location().href().unwrap_or_default();
-    let page = page.split(['?', '#']).next().unwrap_or_default().to_owned();
-    let msal = msal_config(&config, &client_id, &page);
+    let msal = msal_config(&config, &client_id, &current_page_url());
 
     spawn_local(async move {
         let next = match msal::init(&msal).await {
