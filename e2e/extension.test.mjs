@@ -1,8 +1,9 @@
 // The browser extension end to end (issue 5): Chromium with the unpacked
 // extension, Microsoft's hosts (and the admin center) mapped onto the emulator.
 // The content script's button on an admin-center environment page opens the
-// app in the side panel with that environment preselected; sign-in runs through
-// chrome.identity.launchWebAuthFlow; the setup runs to verified.
+// app in the side panel with that environment preselected (in a tab when the
+// side panel cannot open); sign-in runs through chrome.identity.launchWebAuthFlow
+// and MSAL keeps the tokens in the page's memory only; the setup runs to verified.
 //
 // Playwright does not list side-panel pages among a context's pages, but the
 // panel is an ordinary "page" DevTools target: a second connection over CDP
@@ -14,8 +15,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
 import {
-  ADMIN, CHROMIUM_ARGS, MICROSOFT_HOSTS, PRODUCTION_CONFIG, assertConfigured, environment, screenshot,
-  startEmulator,
+  ADMIN, CHROMIUM_ARGS, MICROSOFT_HOSTS, PRODUCTION_CONFIG, assertConfigured, environment, loggedRequests,
+  screenshot, startEmulator,
 } from "./support.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -78,6 +79,45 @@ async function waitForAppPage(browser, url, timeout = 15_000) {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`no page ${url} opened; pages: ${seen.join(", ")}`);
+}
+
+/**
+ * Everything the extension could have persisted, as seen from one of its pages
+ * (or its service worker): the page's sessionStorage and localStorage, and every
+ * chrome.storage area the extension can reach (none without the `storage`
+ * permission).
+ */
+function persistedStorage(target) {
+  return target.evaluate(async () => {
+    const dump = (storage) => storage ? Object.entries({ ...storage }) : null;
+    const areas = {};
+    for (const area of ["local", "session", "sync", "managed"]) {
+      const store = globalThis.chrome?.storage?.[area];
+      if (store) areas[area] = await store.get(null).catch((e) => ({ unreadable: String(e) }));
+    }
+    return {
+      sessionStorage: dump(globalThis.sessionStorage),
+      localStorage: dump(globalThis.localStorage),
+      chromeStorage: globalThis.chrome?.storage ? areas : null,
+    };
+  });
+}
+
+/** A JWT (header.claims…) or one of MSAL's credential types (its cache keys and entries). */
+const TOKEN_LIKE = /eyJ[\w-]+\.eyJ[\w-]+|accesstoken|refreshtoken|idtoken/i;
+
+/** Names the entries that look like tokens, never their values (a failure must not print a token). */
+function assertNoTokens(where, storage) {
+  const found = Object.entries(storage).flatMap(([store, entries]) => Object.entries(entries ?? {})
+    .filter(([, entry]) => TOKEN_LIKE.test(JSON.stringify(entry)))
+    .map(([, entry]) => `${store}: ${Array.isArray(entry) ? entry[0] : "an entry"}`));
+  assert.deepEqual(found, [], `${where} holds token-like values`);
+}
+
+/** The token endpoint's answered requests, each with its grant type and scope (the emulator's log). */
+function tokenGrants(state) {
+  return loggedRequests(state, { method: "POST", host: /^login\.microsoftonline\.com/, path: /\/oauth2\/v2\.0\/token/ })
+    .map((r) => ({ status: r.status, ...r.grant }));
 }
 
 test("admin-center button opens the extension on that environment, signs in through launchWebAuthFlow and sets it up to verified", async (t) => {
@@ -144,7 +184,83 @@ test("admin-center button opens the extension on that environment, signs in thro
   const after = await emulator.state();
   assertConfigured(assert, environment(after, "contosoprod"));
 
-  // Tokens stayed in the extension page: none in its localStorage, none handed to the admin center.
-  assert.doesNotMatch(await app.evaluate(() => JSON.stringify(Object.entries(localStorage))), /eyJ/);
-  assert.doesNotMatch(await admin.content(), /eyJ/);
+  // Tokens stayed in the extension page's memory: nothing token-like in its
+  // sessionStorage, localStorage or chrome.storage, nor in the service worker's
+  // reach, nor handed to the admin center.
+  const stored = await persistedStorage(app);
+  assertNoTokens("the side panel's storage", stored);
+  assert.equal(stored.chromeStorage, null, "no storage permission: chrome.storage is out of reach");
+  assertNoTokens("the service worker's storage", await persistedStorage(worker));
+  assert.doesNotMatch(await admin.content(), TOKEN_LIKE);
+  // The detector finds what MSAL's sessionStorage cache (the static site's) holds.
+  assert.throws(() => assertNoTokens("a sample", {
+    sessionStorage: [["msal.3.token.keys.client", '{"idToken":["msal.3|uid.utid|login.windows.net|idtoken|client|utid|"]}']],
+  }));
+  assert.throws(() => assertNoTokens("a sample", { chromeStorage: { local: { t: "eyJhbGciOi.eyJhdWQiOi.sig" } } }));
+
+  // One code redeemed at sign-in (the discovery scope, consent for Graph with
+  // it); every other token came silently from the refresh token in memory, one
+  // resource per request: Dataverse and Graph.
+  const grants = tokenGrants(after);
+  const codes = grants.filter((g) => g.grant_type === "authorization_code");
+  assert.equal(codes.length, 1, JSON.stringify(grants));
+  assert.equal(codes[0].status, 200);
+  assert.match(codes[0].scope, /^https:\/\/globaldisco\.crm\.dynamics\.com\/user_impersonation( |$)/);
+  const renewals = grants.filter((g) => g.grant_type === "refresh_token" && g.status === 200).map((g) => g.scope);
+  assert.ok(renewals.some((scope) => scope.includes(`https://${prod.host}/`)),
+    `a Dataverse token for ${prod.host} from the refresh token; renewals: ${renewals.join(" | ")}`);
+  assert.ok(renewals.some((scope) => scope.includes("https://graph.microsoft.com/")),
+    `a Graph token from the refresh token; renewals: ${renewals.join(" | ")}`);
+  assert.deepEqual(grants.filter((g) => g.status !== 200), [], "no token request failed");
+  t.diagnostic(`token requests: ${grants.map((g) => `${g.grant_type} ${g.scope.split(" ")[0]}`).join("; ")}`);
+  t.diagnostic(`side panel sessionStorage keys: ${stored.sessionStorage.map(([k]) => k).join(", ") || "none"}; localStorage keys: ${stored.localStorage.map(([k]) => k).join(", ") || "none"}`);
+});
+
+test("without a user gesture the side panel cannot open: the app opens in a tab beside the admin center and signs in there on that environment", async (t) => {
+  const emulator = await startEmulator({ scenario: "demo", config: PRODUCTION_CONFIG });
+  const browser = await launchWithExtension(emulator).catch(async (e) => { await emulator.stop(); throw e; });
+  t.after(async () => {
+    await browser.close();
+    await emulator.stop();
+  });
+  const { tenant } = await emulator.state();
+  const prod = environment({ tenant, scenario: "demo" }, "contosoprod");
+  if (!browser.context.serviceWorkers().length) await browser.context.waitForEvent("serviceworker");
+
+  // The page presses the button itself, from a script and without any user
+  // activation, as soon as the content script has put it there: the service
+  // worker's sidePanel.open() then throws ("may only be called in response to a
+  // user gesture") and openApp falls back to a tab.
+  const admin = await browser.context.newPage();
+  await admin.addInitScript(() => {
+    const timer = setInterval(() => {
+      const button = document.querySelector("w365-appuser-launcher")?.shadowRoot?.querySelector("button");
+      if (!button) return;
+      clearInterval(timer);
+      button.click();
+    }, 100);
+  });
+  const appUrl = `chrome-extension://${EXTENSION_ID}/index.html?env=${prod.id}`;
+  const opened = browser.context.waitForEvent("page", { predicate: (p) => p.url() === appUrl, timeout: 15_000 });
+  await admin.goto(`https://admin.powerplatform.microsoft.com/manage/environments/${prod.id}/hub`);
+  const app = await opened;
+  app.setDefaultTimeout(20_000);
+  const tabs = browser.context.pages().map((p) => p.url());
+  assert.equal(tabs.indexOf(appUrl), tabs.indexOf(admin.url()) + 1, `the app's tab sits next to the admin center's: ${tabs.join(", ")}`);
+
+  // Sign-in in the tab: the silent attempt fails quietly, the window signs in.
+  await app.getByTestId("sign-in").waitFor();
+  const signInWindow = browser.context.waitForEvent("page", { predicate: (p) => p.url().startsWith("https://login.microsoftonline.com/") });
+  await app.getByTestId("sign-in").click();
+  const signInPage = await signInWindow;
+  assert.equal(new URL(signInPage.url()).searchParams.get("redirect_uri"), `https://${EXTENSION_ID}.chromiumapp.org/`);
+  await signInPage.locator(`[data-upn="${ADMIN}"]`).click();
+  await app.getByTestId("signed-in-as").waitFor();
+
+  // Preselected: the environment view opens by itself on that environment.
+  const view = app.locator(`[data-testid="environment"][data-env-id="${prod.id}"]`);
+  await view.waitFor({ timeout: 30_000 });
+  assert.match(await view.innerText(), new RegExp(prod.friendly_name));
+  await screenshot(app, "extension-tab-fallback-environment");
+  assertNoTokens("the tab's storage", await persistedStorage(app));
 });

@@ -1,17 +1,24 @@
 // Least privilege and no inline script, for the browser extension (issue 5):
 // fails when manifest.json asks for a permission other than identity, sidePanel
-// or storage, for a host not derived from the configured cloud's hosts
-// (`Cloud::allowed_hosts` in the core) plus the admin center, or when any page
-// of the built extension carries inline script.
+// or storage, for a host not among the configured cloud's hosts (the core's
+// cloud table, `Cloud::allowed_hosts`), runs its content script anywhere but
+// that cloud's admin center (`Cloud::admin_center`), or when any page of the
+// built extension carries inline script.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { cloudHosts, hostPermissions, inlineScripts, permissionProblems } from "../js/extension-policy.mjs";
+import {
+  cloudTable, contentScriptMatches, hostPermissions, inlineScripts, manifestForCloud, missingForCloud,
+  permissionProblems,
+} from "../js/extension-policy.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const UNPACKED = join(ROOT, "target", "extension", "unpacked");
-const hosts = cloudHosts("public");
+const CLOUDS = ["public", "gcc", "gcc-high", "dod", "china"];
+const tables = Object.fromEntries(CLOUDS.map((cloud) => [cloud, cloudTable(cloud)]));
+const publicCloud = tables.public;
+const rootManifest = () => JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8"));
 
 function htmlFiles(dir, prefix = "") {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory()
@@ -19,29 +26,60 @@ function htmlFiles(dir, prefix = "") {
     : e.name.endsWith(".html") ? [`${prefix}${e.name}`] : []));
 }
 
-test("manifest.json asks only for identity, sidePanel, storage and the public cloud's hosts plus the admin center", () => {
-  const manifest = JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8"));
-  assert.deepEqual(permissionProblems(manifest, hosts), []);
+test("manifest.json asks only for identity, sidePanel, storage and the public cloud's hosts, with the content script on its admin center", () => {
+  const manifest = rootManifest();
+  assert.deepEqual(permissionProblems(manifest, publicCloud), []);
   // And for every host the app reaches, or it could not sign in or call Dataverse.
-  assert.deepEqual(new Set(manifest.host_permissions), new Set(hostPermissions(hosts)));
+  assert.deepEqual(missingForCloud(manifest, publicCloud), []);
+  assert.deepEqual(new Set(manifest.host_permissions), new Set(hostPermissions(publicCloud)));
+  assert.deepEqual(manifest.content_scripts.map((s) => s.matches), [["https://admin.powerplatform.microsoft.com/*"]]);
+  assert.ok(!manifest.host_permissions.some((h) => h.includes("admin.powerplatform")),
+    "the content script's matches suffice on the admin center: no host permission for it");
 });
 
-test("the check refuses an extra permission, a broad host and a second content-script site", () => {
-  const manifest = JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8"));
+test("each government cloud's build runs the content script on that cloud's admin center only; China, without a documented one, has none", () => {
+  const expected = {
+    public: ["https://admin.powerplatform.microsoft.com/*"],
+    gcc: ["https://gcc.admin.powerplatform.microsoft.us/*"],
+    "gcc-high": ["https://high.admin.powerplatform.microsoft.us/*"],
+    dod: ["https://admin.appsplatform.us/*"],
+    china: [],
+  };
+  for (const cloud of CLOUDS) {
+    const table = tables[cloud];
+    const manifest = manifestForCloud(rootManifest(), table);
+    assert.deepEqual(permissionProblems(manifest, table), [], cloud);
+    assert.deepEqual(missingForCloud(manifest, table), [], cloud);
+    assert.deepEqual(contentScriptMatches(table), expected[cloud], cloud);
+    assert.deepEqual((manifest.content_scripts ?? []).flatMap((s) => s.matches), expected[cloud], cloud);
+    assert.deepEqual(manifest.host_permissions, hostPermissions(table), cloud);
+    // Another cloud's admin center is refused.
+    for (const other of CLOUDS.filter((c) => c !== cloud && expected[c].length)) {
+      const foreign = { ...manifest, content_scripts: [{ matches: expected[other], js: ["extension/content.js"] }] };
+      assert.equal(permissionProblems(foreign, table).length, 1, `${cloud} with ${other}'s admin center`);
+    }
+  }
+});
+
+test("the check refuses an extra permission, a broad host, a second content-script site and a script in every frame", () => {
+  const manifest = rootManifest();
   const greedy = {
     ...manifest,
     permissions: [...manifest.permissions, "tabs"],
-    host_permissions: [...manifest.host_permissions, "<all_urls>"],
-    content_scripts: [{ matches: ["https://*/*"], js: ["x.js"] }],
+    host_permissions: [...manifest.host_permissions, "<all_urls>", "https://admin.powerplatform.microsoft.com/*"],
+    content_scripts: [{ matches: ["https://*/*"], js: ["x.js"], all_frames: true }],
   };
-  const problems = permissionProblems(greedy, hosts);
-  assert.equal(problems.length, 3, problems.join("\n"));
+  const problems = permissionProblems(greedy, publicCloud);
+  assert.equal(problems.length, 5, problems.join("\n"));
 });
 
 test("the built extension's manifest matches and none of its pages has inline script", () => {
   assert.ok(existsSync(UNPACKED), "target/extension/unpacked is missing: run `node js/extension.mjs` after `trunk build --release`");
   const built = JSON.parse(readFileSync(join(UNPACKED, "manifest.json"), "utf8"));
-  assert.deepEqual(permissionProblems(built, hosts), []);
+  const config = JSON.parse(readFileSync(join(UNPACKED, "config.json"), "utf8"));
+  const table = tables[config.cloud ?? "public"];
+  assert.deepEqual(permissionProblems(built, table), []);
+  assert.deepEqual(missingForCloud(built, table), []);
   const pages = htmlFiles(UNPACKED);
   assert.ok(pages.includes("index.html"), `pages: ${pages}`);
   for (const page of pages) {

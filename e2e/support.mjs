@@ -11,6 +11,9 @@ import { chromium } from "playwright-core";
 const ROOT = resolve(import.meta.dirname, "..");
 export const ARTIFACTS = join(ROOT, "e2e", "artifacts");
 const EMULATOR = join(ROOT, "target", "debug", "w365-emulator");
+// Benches that measure the app under emulated latency may ask for the optimised build,
+// so that the emulator's own work (TLS, RS256, JSON in a debug build) is not what they time.
+const EMULATOR_RELEASE = join(ROOT, "target", "release", "w365-emulator");
 
 /** The SPA client id registered in the demo tenant; tests use it as the tool's own. */
 export const CLIENT_ID = JSON.parse(
@@ -23,7 +26,7 @@ export const ADMIN = "admin@contoso.onmicrosoft.com";
  * `config` is what /config.json answers (written to a temp file), or null to
  * serve dist's own config.json untouched.
  */
-export async function startEmulator({ scenario = "demo", config = null, latencyMs = 0 } = {}) {
+export async function startEmulator({ scenario = "demo", config = null, latencyMs = 0, release = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "w365-e2e-"));
   const args = ["--scenario", scenario, "--port", "0", "--static", join(ROOT, "dist")];
   if (latencyMs) args.push("--latency-ms", String(latencyMs));
@@ -34,7 +37,7 @@ export async function startEmulator({ scenario = "demo", config = null, latencyM
   }
   // The port is only known once the emulator listens; config.json is read per
   // request, so it can be written after start.
-  const child = spawn(EMULATOR, args, { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(release ? EMULATOR_RELEASE : EMULATOR, args, { stdio: ["ignore", "pipe", "inherit"] });
   const base = await new Promise((resolveBase, reject) => {
     let buffered = "";
     const timer = setTimeout(() => reject(new Error("emulator did not start within 30 s")), 30_000);
@@ -53,12 +56,19 @@ export async function startEmulator({ scenario = "demo", config = null, latencyM
   return {
     base,
     port,
+    pid: child.pid,
     async state() {
       return JSON.parse((await control(base, "GET", "/_emulator/state")).body);
     },
     async fault(spec) {
       const response = await control(base, "POST", "/_emulator/faults", spec);
       if (response.status >= 300) throw new Error(`fault refused: ${response.status} ${response.body}`);
+    },
+    /** Ends a user's sign-in sessions: refresh tokens and the session cookie stop working. */
+    async revokeSignIn(user) {
+      const response = await control(base, "POST", "/_emulator/revoke-sign-in", user ? { user } : undefined);
+      if (response.status >= 300) throw new Error(`revoke refused: ${response.status} ${response.body}`);
+      return JSON.parse(response.body);
     },
     /** Reloads a scenario (and clears the request log and faults). */
     async reset(name) {
@@ -121,12 +131,19 @@ export const CHROMIUM_ARGS = [
   "--ignore-certificate-errors",
 ];
 
-/** Microsoft's host names that Chromium resolves to the emulator. */
+/**
+ * Microsoft's host names that Chromium resolves to the emulator: the public cloud's, and
+ * US Government (GCC High)'s for the tests that choose that cloud (the emulator routes every
+ * cloud by Host header).
+ */
 export const MICROSOFT_HOSTS = [
   "login.microsoftonline.com",
   "*.dynamics.com",
   "graph.microsoft.com",
   "admin.powerplatform.microsoft.com",
+  "login.microsoftonline.us",
+  "*.microsoftdynamics.us",
+  "graph.microsoft.us",
 ];
 
 /**

@@ -7,18 +7,25 @@ import {
   PublicClientApplication,
   InteractionRequiredAuthError,
   BrowserAuthError,
+  CacheLookupPolicy,
 } from "@azure/msal-browser";
 
 let app = null;
 let loginScopes = [];
 let extraScopes = [];
-// In a browser extension MSAL cannot open its own popup or iframe on the redirect
-// URI (`https://{id}.chromiumapp.org/` exists only for chrome.identity), so its
-// redirect flow is used instead: MSAL builds the request and hands us the URL
-// (onRedirectNavigate, returning false so the page stays), chrome.identity runs
-// it in its own window, and MSAL redeems the answer (handleRedirectPromise).
+// In a browser extension the tokens live only in the extension page's memory
+// (MSAL's memoryStorage), gone when the side panel or tab closes. MSAL cannot
+// open its popup or iframe on the redirect URI there (`https://{id}.chromiumapp.org/`
+// exists only for chrome.identity) and refuses its redirect flow with
+// memoryStorage (in_mem_redirect_unavailable), so this file makes the
+// authorization request itself (PKCE S256, state, nonce), chrome.identity runs it
+// in its own window, and MSAL redeems the code (acquireTokenByCode): MSAL then
+// holds the account and every token, and renews per-resource tokens from the
+// refresh token in memory. See viaIdentityApi.
 let extension = false;
-let navigateTo = null;
+let clientId = "";
+let authorizeEndpoint = "";
+let redirectUri = "";
 
 function fail(kind, code, message) {
   return JSON.stringify({ kind, code: code || "", message: message || "" });
@@ -71,6 +78,10 @@ export async function bridgeInit(configJson) {
     if (given !== config.redirectUri) {
       throw fail("other", "redirect_uri_mismatch", `the extension's redirect URI is ${given}, not ${config.redirectUri}`);
     }
+    clientId = config.clientId;
+    redirectUri = config.redirectUri;
+    // Entra's v2 endpoint under the configured authority (…/organizations).
+    authorizeEndpoint = `${config.authority.replace(/\/+$/, "")}/oauth2/v2.0/authorize`;
   }
   try {
     app = new PublicClientApplication({
@@ -80,12 +91,11 @@ export async function bridgeInit(configJson) {
         knownAuthorities: config.knownAuthorities || [],
         redirectUri: config.redirectUri,
         postLogoutRedirectUri: config.postLogoutRedirectUri || config.redirectUri,
-        onRedirectNavigate: extension ? handOverToIdentityApi : undefined,
       },
-      // Never localStorage: tokens must not outlive the tab (or the extension's
-      // panel). MSAL refuses its redirect flow with memoryStorage
-      // (in_mem_redirect_unavailable), so the extension uses sessionStorage too.
-      cache: { cacheLocation: "sessionStorage" },
+      // Never localStorage: tokens must not outlive the tab. The static site keeps
+      // MSAL's cache in sessionStorage (its popup and redirect flows need it); the
+      // extension keeps everything in memory (it uses neither flow).
+      cache: { cacheLocation: extension ? "memoryStorage" : "sessionStorage" },
     });
     await app.initialize();
   } catch (err) {
@@ -134,8 +144,33 @@ export async function bridgeAcquireToken(scope) {
   const account = app.getActiveAccount();
   if (!account) throw fail("interaction_required", "no_account_error", "nobody is signed in");
   try {
-    const result = await app.acquireTokenSilent({ scopes: [scope], account });
+    const request = { scopes: [scope], account };
+    // An extension page cannot run MSAL's hidden-iframe renewal (its redirect URI
+    // exists only for chrome.identity): past the refresh token, sign in again.
+    if (extension) request.cacheLookupPolicy = CacheLookupPolicy.AccessTokenAndRefreshToken;
+    const result = await app.acquireTokenSilent(request);
     return result.accessToken;
+  } catch (err) {
+    throw toBridgeError(err);
+  }
+}
+
+// After a 401 the cached token is known to be refused, so handing it out again would
+// only repeat the 401: skip MSAL's cache and redeem the refresh token (failing that, the
+// Microsoft session in a hidden iframe) for a new one. The token stays in MSAL's cache,
+// where the next bridgeAcquireToken finds it; a renewal that needs the admin rejects
+// with kind "interaction_required".
+export async function bridgeRenewToken(scope) {
+  requireApp();
+  const account = app.getActiveAccount();
+  if (!account) throw fail("interaction_required", "no_account_error", "nobody is signed in");
+  try {
+    const request = { scopes: [scope], account, forceRefresh: true };
+    // An extension page has no hidden-iframe renewal (see bridgeAcquireToken): the
+    // refresh token or nothing, so a dead one asks the admin at once.
+    if (extension) request.cacheLookupPolicy = CacheLookupPolicy.RefreshToken;
+    await app.acquireTokenSilent(request);
+    return "";
   } catch (err) {
     throw toBridgeError(err);
   }
@@ -149,42 +184,104 @@ export async function bridgeSignOut() {
   app.setActiveAccount(null);
 }
 
-// MSAL's redirect flow calls this with the authorize URL; false keeps the page.
-function handOverToIdentityApi(url) {
-  const resolve = navigateTo;
-  navigateTo = null;
-  if (resolve) resolve(url);
-  return false;
-}
+// The OpenID Connect scopes MSAL itself asks for at sign-in: an id token, the
+// profile and a refresh token.
+const OIDC_SCOPES = ["openid", "profile", "offline_access"];
 
-// Runs one MSAL redirect request through chrome.identity.launchWebAuthFlow.
+// One sign-in through chrome.identity.launchWebAuthFlow, tokens kept by MSAL in
+// memory. The authorization request is ours (MSAL has no redirect flow with
+// memoryStorage): PKCE S256, state and nonce from crypto.getRandomValues, the
+// scopes of every resource (MSAL's extraScopesToConsent) so that later silent
+// requests for Dataverse and Graph need no prompt. The answer must come back to
+// the redirect URI with our state; MSAL redeems its code with our verifier
+// (acquireTokenByCode), and the id token must carry our nonce.
 // `interactive: false` is the extension's ssoSilent: it succeeds only when the
 // Microsoft session cookie answers prompt=none without showing anything.
-async function viaIdentityApi(request, interactive) {
-  const url = await new Promise((resolve, reject) => {
-    navigateTo = resolve;
-    app.acquireTokenRedirect(request).catch((err) => {
-      navigateTo = null;
-      reject(err);
-    });
-  });
+async function viaIdentityApi({ prompt, loginHint }, interactive) {
+  const verifier = randomToken();
+  const challenge = base64Url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+  const state = randomToken();
+  const nonce = randomToken();
+  const url = new URL(authorizeEndpoint);
+  const params = {
+    client_id: clientId,
+    response_type: "code",
+    response_mode: "fragment",
+    redirect_uri: redirectUri,
+    scope: [...new Set([...loginScopes, ...extraScopes, ...OIDC_SCOPES])].join(" "),
+    state,
+    nonce,
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    client_info: "1",
+    prompt,
+  };
+  if (loginHint) params.login_hint = loginHint;
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+
   let responseUrl;
   try {
-    responseUrl = await chrome.identity.launchWebAuthFlow({ url, interactive });
+    responseUrl = await chrome.identity.launchWebAuthFlow({ url: url.href, interactive });
   } catch (err) {
-    // MSAL still counts the redirect as in progress; a response that is not one
-    // clears its request cache so that the next attempt may start.
-    await app.handleRedirectPromise({ hash: `#cancelled=${Date.now()}`, navigateToLoginRequestUrl: false }).catch(() => {});
     const message = (err && err.message) || String(err);
     // "The user did not approve access." when the window is closed; "User
     // interaction required." when a silent attempt would need a prompt.
-    const code = interactive ? "user_cancelled" : "interaction_required";
-    throw Object.assign(new Error(message), { errorCode: code, errorMessage: message });
+    throw authError(interactive ? "user_cancelled" : "interaction_required", message);
   }
-  const result = await app.handleRedirectPromise({
-    hash: new URL(responseUrl).hash,
-    navigateToLoginRequestUrl: false,
+  const code = authorizationCode(responseUrl, state);
+  // MSAL's acquireTokenByCode is made for hybrid-SPA codes, which are not bound to
+  // a redirect URI, so it leaves redirect_uri out of the token request; Entra then
+  // refuses an ordinary code (AADSTS700009, msal issues 7425 and 7728). It goes in
+  // as an extra body parameter.
+  const result = await app.acquireTokenByCode({
+    code,
+    codeVerifier: verifier,
+    redirectUri,
+    scopes: loginScopes,
+    extraParameters: { redirect_uri: redirectUri },
   });
-  if (!result) throw Object.assign(new Error("no answer from the sign-in window"), { errorCode: "no_server_response" });
+  // MSAL checks the nonce only for answers of its own requests.
+  if (result.idTokenClaims?.nonce !== nonce) {
+    await app.clearCache({ account: result.account }).catch(() => {});
+    throw authError("nonce_mismatch", "the id token does not carry the nonce of this sign-in request");
+  }
   return result;
+}
+
+// The code from launchWebAuthFlow's answer, once it is proven to answer our own
+// request: the redirect URI, our state. Microsoft's own errors keep their code.
+// Never quotes the URL: it carries the code.
+function authorizationCode(responseUrl, state) {
+  let answer;
+  try {
+    answer = new URL(responseUrl);
+  } catch {
+    throw authError("no_server_response", "the sign-in window returned no address");
+  }
+  if (`${answer.origin}${answer.pathname}` !== redirectUri) {
+    throw authError("redirect_uri_mismatch", "the sign-in window answered on an address other than the redirect URI");
+  }
+  const fields = new URLSearchParams(answer.hash.slice(1));
+  if (fields.get("state") !== state) {
+    throw authError("state_mismatch", "the sign-in answer does not carry the state of this request");
+  }
+  const error = fields.get("error");
+  if (error) throw authError(error, fields.get("error_description") || error);
+  const code = fields.get("code");
+  if (!code) throw authError("no_server_response", "the sign-in answer carries neither a code nor an error");
+  return code;
+}
+
+function authError(code, message) {
+  return Object.assign(new Error(message), { errorCode: code, errorMessage: message });
+}
+
+// 32 random bytes, base64url: a PKCE verifier (43 characters), a state, a nonce.
+function randomToken() {
+  return base64Url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+function base64Url(bytes) {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  return btoa(String.fromCharCode(...view)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }

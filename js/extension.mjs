@@ -10,7 +10,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { deflateRawSync, crc32 } from "node:zlib";
-import { cloudHosts, hostPermissions, inlineScripts, permissionProblems } from "./extension-policy.mjs";
+import { cloudTable, inlineScripts, manifestForCloud, missingForCloud, permissionProblems } from "./extension-policy.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const args = process.argv.slice(2);
@@ -27,19 +27,17 @@ const config = JSON.parse(readFileSync(configPath, "utf8"));
 const cloud = config.cloud ?? "public";
 if (cloud === "custom") throw new Error("the extension's host permissions come from a named cloud; config.json says \"custom\"");
 
-// Host permissions are the configured cloud's hosts (the core's table) and the
-// admin center; the root manifest carries the public cloud's, checked here.
-const hosts = cloudHosts(cloud);
-const manifest = JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8"));
+// Host permissions and the content script's sites come from the configured
+// cloud's row of the core's cloud table (its hosts, its admin center). The root
+// manifest carries the public cloud's, checked here; another cloud gets its own.
+const table = cloudTable(cloud);
+const root = JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8"));
 if (cloud === "public") {
-  const expected = hostPermissions(hosts);
-  const given = manifest.host_permissions ?? [];
-  const missing = expected.filter((h) => !given.includes(h));
-  if (missing.length) throw new Error(`manifest.json lacks host permissions the app needs: ${missing.join(", ")}`);
-} else {
-  manifest.host_permissions = hostPermissions(hosts);
+  const missing = missingForCloud(root, table);
+  if (missing.length) throw new Error(`manifest.json lacks what the app needs: ${missing.join(", ")}`);
 }
-const problems = permissionProblems(manifest, hosts);
+const manifest = cloud === "public" ? root : manifestForCloud(root, table);
+const problems = permissionProblems(manifest, table);
 if (problems.length) throw new Error(`manifest.json asks for more than it may:\n  ${problems.join("\n  ")}`);
 
 const unpacked = join(out, "unpacked");

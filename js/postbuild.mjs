@@ -1,4 +1,6 @@
-// Trunk post-build hook: makes the page run under a Content-Security-Policy
+// Trunk post-build hook. First it splits the app's wasm (js/split.mjs): the sign-in
+// screen loads only the shell, the signed-in workspace is fetched after sign-in.
+// Then it makes the page run under a Content-Security-Policy
 // without 'unsafe-inline'. Trunk injects its Wasm loader as an inline module
 // script; this moves it into a file of its own (hashed, with SRI like trunk's
 // other assets) and puts the CSP <meta> first in <head>. The MV3 extension needs
@@ -11,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { splitApp } from "./split.mjs";
 
 const staging = process.env.TRUNK_STAGING_DIR;
 if (!staging) throw new Error("postbuild.mjs runs as a trunk post_build hook (TRUNK_STAGING_DIR unset)");
@@ -29,6 +32,7 @@ export const STATIC_POLICY = [
 
 const indexPath = join(staging, "index.html");
 let html = readFileSync(indexPath, "utf8");
+html = await splitApp({ staging, html, release: process.env.TRUNK_PROFILE === "release" });
 const inline = /<script type="module">([\s\S]*?)<\/script>/;
 const match = html.match(inline);
 if (!match) throw new Error("trunk's inline loader was not found in index.html");

@@ -4,9 +4,13 @@
 //! { "clientId": "…", "cloud": "public" }
 //! { "clientId": "…", "cloud": "custom",
 //!   "authority": "https://…", "discovery": "https://…", "graph": "https://…" }
+//! { "clientId": "…", "cloud": "choose" }
+//! { "clientId": "…", "cloud": ["public", "gcc-high"] }
 //! ```
 //! A missing or empty `clientId` is not an error: the app then explains the Entra
-//! app registration instead of failing.
+//! app registration instead of failing. `"choose"` lets the admin pick any named cloud on
+//! the sign-in screen (and the custom one too when its three URLs are given); a list lets
+//! them pick one of those.
 
 use serde::Deserialize;
 use w365_core::cloud::{Cloud, CloudEndpoints};
@@ -16,9 +20,20 @@ use w365_core::cloud::{Cloud, CloudEndpoints};
 pub struct AppConfig {
     /// The tool's own Entra app registration, if one is configured yet.
     pub client_id: Option<String>,
-    /// Which cloud, with its sign-in, discovery and Graph endpoints.
+    /// Which cloud, with its sign-in, discovery and Graph endpoints (when the admin may
+    /// choose: the one preselected on the sign-in screen).
     pub cloud: Cloud,
     pub endpoints: CloudEndpoints,
+    /// The clouds the admin may choose from on the sign-in screen; empty when `cloud` is fixed.
+    pub choices: Vec<Cloud>,
+}
+
+/// `"cloud"`: one name, `"choose"`, or the names to choose from.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawCloud {
+    One(String),
+    Choice(Vec<String>),
 }
 
 #[derive(Debug, Deserialize)]
@@ -27,11 +42,14 @@ struct RawConfig {
     #[serde(default)]
     client_id: String,
     #[serde(default)]
-    cloud: Option<String>,
+    cloud: Option<RawCloud>,
     authority: Option<String>,
     discovery: Option<String>,
     graph: Option<String>,
 }
+
+/// The `"cloud"` value that lets the admin choose among every named cloud.
+const CHOOSE: &str = "choose";
 
 /// Why `config.json` could not be used; the message names the file and the fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,14 +65,61 @@ impl AppConfig {
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
         let raw: RawConfig =
             serde_json::from_str(text).map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        let cloud = cloud_named(raw.cloud.as_deref().unwrap_or("public"), &raw)?;
+        let choices = match &raw.cloud {
+            None => Vec::new(),
+            Some(RawCloud::One(name)) if name != CHOOSE => Vec::new(),
+            Some(RawCloud::One(_)) => {
+                let mut all: Vec<Cloud> = Cloud::NAMED.into();
+                // The custom cloud is offered only when its endpoints are configured.
+                if raw.authority.is_some() || raw.discovery.is_some() || raw.graph.is_some() {
+                    all.push(cloud_named("custom", &raw)?);
+                }
+                all
+            }
+            Some(RawCloud::Choice(names)) => {
+                let mut listed = Vec::new();
+                for name in names {
+                    if name == CHOOSE {
+                        return Err(ConfigError::Invalid(format!(
+                            "\"cloud\": a list names the clouds to offer; write \"{CHOOSE}\" alone to offer all"
+                        )));
+                    }
+                    let cloud = cloud_named(name, &raw)?;
+                    if !listed.contains(&cloud) {
+                        listed.push(cloud);
+                    }
+                }
+                if listed.is_empty() {
+                    return Err(ConfigError::Invalid(
+                        "\"cloud\": the list of clouds to choose from is empty; name at least one"
+                            .into(),
+                    ));
+                }
+                listed
+            }
+        };
+        let cloud = match (&raw.cloud, choices.first()) {
+            (_, Some(first)) => first.clone(),
+            (Some(RawCloud::One(name)), None) => cloud_named(name, &raw)?,
+            _ => cloud_named("public", &raw)?,
+        };
         let endpoints = cloud.endpoints();
         let client_id = Some(raw.client_id.trim().to_owned()).filter(|id| !id.is_empty());
         Ok(Self {
             client_id,
             cloud,
             endpoints,
+            choices,
         })
+    }
+
+    /// The same configuration signed in to `cloud` (one of [`AppConfig::choices`]).
+    pub fn with_cloud(&self, cloud: Cloud) -> Self {
+        Self {
+            endpoints: cloud.endpoints(),
+            cloud,
+            ..self.clone()
+        }
     }
 
     /// Fetches `config.json` from beside the page.
@@ -74,8 +139,12 @@ impl AppConfig {
             .await
             .map_err(|e| ConfigError::Unreachable(e.to_string()))?;
         let config = Self::parse(&text)?;
-        // From here on the browser itself refuses any host outside the configured cloud.
-        crate::csp::restrict_to(&config.cloud);
+        // From here on the browser itself refuses any host outside the configured cloud. A
+        // cloud the admin chooses is narrowed to once they are signed in to it (see
+        // `ui::sign_in`): the sign-in screen must still reach whichever they pick.
+        if config.choices.is_empty() {
+            crate::csp::restrict_to(&config.cloud);
+        }
         Ok(config)
     }
 }
@@ -92,7 +161,7 @@ fn cloud_named(name: &str, raw: &RawConfig) -> Result<Cloud, ConfigError> {
             .chain(["custom"])
             .collect();
         return Err(ConfigError::Invalid(format!(
-            "\"cloud\": {name:?} is not one of {}",
+            "\"cloud\": {name:?} is not one of {} (or \"{CHOOSE}\", or a list of them to choose from)",
             known.join(", ")
         )));
     }

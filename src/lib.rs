@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod bridge;
+pub mod cloud_choice;
 pub mod config;
 pub mod csp;
 pub mod launch;

@@ -6,6 +6,7 @@ use w365_appuser::api::transport::scope_for;
 use w365_appuser::auth::{extension_redirect_uri, msal_config};
 use w365_appuser::bridge::msal::{self, AuthErrorKind};
 use w365_appuser::config::{AppConfig, ConfigError};
+use w365_core::cloud::Cloud;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -48,6 +49,53 @@ fn malformed_config_is_refused_with_a_reason() {
     assert!(unknown.to_string().contains("moon"), "{unknown}");
     let typo = AppConfig::parse(r#"{"clientID":"x"}"#).unwrap_err();
     assert!(typo.to_string().contains("clientID"), "{typo}");
+}
+
+#[wasm_bindgen_test]
+fn a_named_cloud_is_fixed_and_offers_no_choice() {
+    let config = public_config();
+    assert!(config.choices.is_empty());
+    assert_eq!(config.cloud, Cloud::Public);
+}
+
+#[wasm_bindgen_test]
+fn choose_offers_every_named_cloud_and_custom_only_when_configured() {
+    let config = AppConfig::parse(r#"{"clientId":"x","cloud":"choose"}"#).expect("valid config");
+    assert_eq!(config.choices, Cloud::NAMED.to_vec());
+    assert_eq!(config.cloud, Cloud::Public, "the first one is preselected");
+    let with_custom = AppConfig::parse(
+        r#"{"clientId":"x","cloud":"choose","authority":"https://127.0.0.1:1/login","discovery":"https://127.0.0.1:1/disco","graph":"https://127.0.0.1:1/graph"}"#,
+    )
+    .expect("valid config");
+    assert_eq!(with_custom.choices.len(), 6);
+    assert_eq!(with_custom.choices[5].key(), "custom");
+}
+
+#[wasm_bindgen_test]
+fn a_list_of_clouds_offers_those_and_switching_follows_the_choice() {
+    let config = AppConfig::parse(r#"{"clientId":"x","cloud":["gcc-high","public","gcc-high"]}"#)
+        .expect("valid config");
+    assert_eq!(config.choices, vec![Cloud::GccHigh, Cloud::Public]);
+    assert_eq!(config.cloud, Cloud::GccHigh);
+    assert_eq!(
+        config.endpoints.authority,
+        "https://login.microsoftonline.us"
+    );
+    let public = config.with_cloud(Cloud::Public);
+    assert_eq!(
+        public.endpoints.authority,
+        "https://login.microsoftonline.com"
+    );
+    assert_eq!(public.choices, config.choices);
+    for bad in [
+        r#"{"cloud":[]}"#,
+        r#"{"cloud":["moon"]}"#,
+        r#"{"cloud":["choose"]}"#,
+        r#"{"cloud":["custom"]}"#,
+    ] {
+        let error = AppConfig::parse(bad).unwrap_err();
+        assert!(matches!(error, ConfigError::Invalid(_)), "{bad}: {error:?}");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -4,11 +4,15 @@
 
 use futures_util::FutureExt;
 use leptos::prelude::*;
+use w365_appuser::cloud_choice;
+use w365_appuser::run::guide_progress;
 use w365_appuser::run::prompter::UiPrompter;
 use w365_appuser::run::store::{self, ActiveRun, Saved};
 use w365_appuser::ui::dashboard::filter::{visible, RowKey, SortKey};
 use w365_appuser::ui::dashboard::row_status::{AppUserState, RowInfo, RowStatus};
 use w365_appuser::ui::environment::steps::{StepBoard, StepStatus};
+use w365_appuser::ui::session::RunEnd;
+use w365_core::cloud::Cloud;
 use w365_core::dataverse::Dataverse;
 use w365_core::driver::Prompter;
 use w365_core::error::Remedy;
@@ -323,4 +327,39 @@ async fn cancel_wakes_a_waiting_prompt_and_stops_the_run() {
     let _ = ask.await;
     assert!(prompter.is_cancelled());
     assert!(prompter.renew_sign_in("https://x").await.is_err());
+}
+
+#[wasm_bindgen_test]
+fn guide_progress_and_cloud_choice_survive_a_reload_and_are_forgotten() {
+    guide_progress::save("env-a", 2);
+    assert_eq!(guide_progress::confirmed("env-a"), 2);
+    assert_eq!(
+        guide_progress::confirmed("env-b"),
+        0,
+        "another environment's progress is not resumed"
+    );
+    guide_progress::clear();
+    assert_eq!(guide_progress::confirmed("env-a"), 0);
+
+    let offered = [Cloud::Public, Cloud::GccHigh];
+    assert_eq!(cloud_choice::remembered(&offered), None);
+    cloud_choice::remember(&Cloud::GccHigh);
+    assert_eq!(cloud_choice::remembered(&offered), Some(Cloud::GccHigh));
+    assert_eq!(
+        cloud_choice::remembered(&[Cloud::Public]),
+        None,
+        "a cloud no longer offered is not used"
+    );
+    cloud_choice::forget();
+    assert_eq!(cloud_choice::remembered(&offered), None);
+}
+
+#[wasm_bindgen_test]
+fn a_run_end_names_how_it_ended_for_the_row() {
+    let cancelled = RunEnd::of(&run_with(Outcome::Cancelled), Mode::Setup).expect("ended");
+    assert!(cancelled.cancelled());
+    assert_eq!(cancelled.summary(), "Setup cancelled; nothing was written");
+    let mut unfinished = run_with(Outcome::Cancelled);
+    unfinished.outcome = None;
+    assert_eq!(RunEnd::of(&unfinished, Mode::Setup), None);
 }

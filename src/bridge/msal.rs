@@ -17,6 +17,8 @@ extern "C" {
     fn bridge_sign_in_popup() -> js_sys::Promise;
     #[wasm_bindgen(js_name = bridgeAcquireToken)]
     fn bridge_acquire_token(scope: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = bridgeRenewToken)]
+    fn bridge_renew_token(scope: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = bridgeSignOut)]
     fn bridge_sign_out() -> js_sys::Promise;
 }
@@ -159,6 +161,12 @@ fn required(account: Option<Account>) -> Result<Account, AuthError> {
 /// A token for one resource scope, from MSAL's cache or its refresh token.
 pub async fn acquire_token(scope: &str) -> Result<AccessToken, AuthError> {
     settle(bridge_acquire_token(scope)).await.map(AccessToken)
+}
+
+/// Replaces the cached token for one resource scope with a fresh one (after the service
+/// refused it), without showing anything; `InteractionRequired` when only the admin can.
+pub async fn renew_token(scope: &str) -> Result<(), AuthError> {
+    settle(bridge_renew_token(scope)).await.map(|_| ())
 }
 
 /// Forgets this tab's tokens.

@@ -143,14 +143,14 @@ impl Prompter for UiPrompter {
         let Some(endpoints) = &self.inner.endpoints else {
             return Err("sign-in renewal is not available here".into());
         };
-        // MSAL refreshes an expired token from its refresh token without showing anything.
-        if msal::acquire_token(&scope_for(endpoints, audience))
-            .await
-            .is_ok()
-        {
+        let scope = scope_for(endpoints, audience);
+        // The service refused the cached token, so a fresh one is asked for (MSAL's cache
+        // would hand back the same one): from the refresh token, without showing anything.
+        if msal::renew_token(&scope).await.is_ok() {
             return Ok(());
         }
-        // A popup needs a click, so the run waits for the admin's `sign-in-again`.
+        // Only the admin can sign in now. A popup needs a click, so the run waits for
+        // `sign-in-again`; nothing it did is lost meanwhile.
         let (sender, receiver) = oneshot::channel();
         *self.inner.renewal_answer.borrow_mut() = Some(sender);
         self.inner.renewal.try_set(Some(audience.to_owned()));
@@ -158,7 +158,11 @@ impl Prompter for UiPrompter {
             .await
             .unwrap_or_else(|_| Err("the run was cancelled".into()));
         self.inner.renewal.try_set(None);
-        result
+        result?;
+        // The refused token may still sit in MSAL's cache: replace it from the new sign-in.
+        msal::renew_token(&scope)
+            .await
+            .map_err(|e| format!("{e}. {}", e.remedy()))
     }
 
     fn is_cancelled(&self) -> bool {

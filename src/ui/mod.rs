@@ -1,6 +1,7 @@
 //! Components: one screen or part per file, one folder per area. They render state and pass
 //! the admin's choices on; decisions live in `w365_core`. Hooks and flows: `README.md`.
 mod app;
+mod cloud_picker;
 pub mod dashboard;
 pub mod environment;
 mod error_panel;
@@ -9,5 +10,6 @@ mod report;
 pub mod session;
 mod sign_in;
 mod workspace;
+mod workspace_loader;
 
 pub use app::App;

@@ -5,7 +5,11 @@ use leptos::prelude::*;
 use w365_core::cloud::CloudEndpoints;
 use w365_core::discovery::Instance;
 
+use w365_core::procedure::Mode;
+use w365_core::record::EnvironmentRun;
+
 use super::dashboard::row_status::RowInfo;
+use super::environment::outcome_key;
 use crate::api::transport::BrowserTransport;
 use crate::bridge::msal::Account;
 use crate::run::clock::now_ms;
@@ -16,6 +20,55 @@ use crate::run::store::{self, Saved};
 pub struct EnvRow {
     pub instance: Instance,
     pub info: RwSignal<Option<RowInfo>>,
+    /// How the last setup or undo run opened from the environment view ended in this page's
+    /// session (`None`: none ended yet). Set when the run ends, also after the admin went
+    /// back to the dashboard, which cancels a run in progress.
+    pub last_run: RwSignal<Option<RunEnd>>,
+}
+
+/// How a setup or undo run ended, for the environment's row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunEnd {
+    /// Setup or undo.
+    pub mode: Mode,
+    /// The `data-outcome` value: `configured`, `already-configured`, `stopped`, `undone`,
+    /// `nothing-to-undo`, `failed` or `cancelled`.
+    pub outcome: &'static str,
+    /// Writes the service accepted before the end (a cancelled run may have made some).
+    pub writes: usize,
+}
+
+impl RunEnd {
+    /// The end of a finished run (`None` while it has no outcome).
+    pub fn of(run: &EnvironmentRun, mode: Mode) -> Option<RunEnd> {
+        let outcome = outcome_key(run.outcome.as_ref()?);
+        Some(RunEnd {
+            mode,
+            outcome,
+            writes: run.successful_writes(),
+        })
+    }
+
+    /// Whether the admin cancelled it (with `cancel`, or by going back to the dashboard).
+    pub fn cancelled(&self) -> bool {
+        self.outcome == "cancelled"
+    }
+
+    /// One line for the row, e.g. "Setup cancelled after 1 write".
+    pub fn summary(&self) -> String {
+        let run = if self.mode == Mode::Undo {
+            "Undo"
+        } else {
+            "Setup"
+        };
+        let how = self.outcome.replace('-', " ");
+        match self.writes {
+            0 if self.cancelled() => format!("{run} cancelled; nothing was written"),
+            0 => format!("{run} {how}"),
+            1 => format!("{run} {how} after 1 write"),
+            n => format!("{run} {how} after {n} writes"),
+        }
+    }
 }
 
 impl EnvRow {

@@ -1,12 +1,15 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use w365_core::cloud::Cloud;
 
+use super::cloud_picker::CloudPicker;
 use super::error_panel::ErrorPanel;
-use super::workspace::Workspace;
+use super::workspace_loader::{self, WorkspaceLoader};
 use crate::auth::{current_page_url, msal_config};
 use crate::bridge::msal::{self, Account, AuthError};
 use crate::config::AppConfig;
-use crate::run::store;
+use crate::run::{guide_progress, store};
+use crate::{cloud_choice, csp};
 
 #[derive(Clone)]
 enum SignIn {
@@ -19,31 +22,75 @@ enum SignIn {
 
 /// Signs the admin in (silently when their Microsoft session allows, otherwise
 /// through Microsoft's sign-in window) and then shows the environments.
+///
+/// When `config.json` lets the admin choose the cloud, the sign-in screen offers the choice;
+/// the silent attempt is made only for a cloud chosen earlier in this session, never guessed.
 #[component]
 pub fn SignInGate(config: AppConfig, client_id: String) -> impl IntoView {
     let state = RwSignal::new(SignIn::Checking);
-    let msal = msal_config(&config, &client_id, &current_page_url());
+    let choosable = !config.choices.is_empty();
+    let remembered = cloud_choice::remembered(&config.choices);
+    let silent_first = !choosable || remembered.is_some();
+    let cloud = RwSignal::new(remembered.unwrap_or_else(|| config.cloud.clone()));
+    let choices = config.choices.clone();
+    let config = StoredValue::new(config);
+    let client_id = StoredValue::new(client_id);
+    // The cloud MSAL is set up for (its key), so a new choice sets it up again.
+    let msal_cloud = StoredValue::new(None::<&'static str>);
+    // A fixed cloud's policy was added when config.json was read.
+    let narrowed = StoredValue::new(!choosable);
+
+    let start_msal = move |chosen: Cloud| async move {
+        let settings = msal_config(
+            &config.with_value(|c| c.with_cloud(chosen.clone())),
+            &client_id.get_value(),
+            &current_page_url(),
+        );
+        let account = msal::init(&settings).await?;
+        msal_cloud.set_value(Some(chosen.key()));
+        Ok::<_, AuthError>(account)
+    };
+    let signed_in = move |account: Account| {
+        if !narrowed.get_value() {
+            // Signed in to the chosen cloud: from now on the browser refuses every other
+            // host, and a reload signs in to the same cloud.
+            let chosen = cloud.get_untracked();
+            cloud_choice::remember(&chosen);
+            csp::restrict_to(&chosen);
+            narrowed.set_value(true);
+        }
+        state.try_set(SignIn::SignedIn(account));
+    };
 
     spawn_local(async move {
-        let next = match msal::init(&msal).await {
-            Ok(Some(account)) => SignIn::SignedIn(account),
+        let next = match start_msal(cloud.get_untracked()).await {
+            Ok(Some(account)) => return signed_in(account),
             // The admin is usually signed in to Microsoft already: try that first.
-            Ok(None) => match msal::sign_in_silently(None).await {
-                Ok(account) => SignIn::SignedIn(account),
+            Ok(None) if silent_first => match msal::sign_in_silently(None).await {
+                Ok(account) => return signed_in(account),
                 Err(_) => SignIn::SignedOut(None),
             },
+            Ok(None) => SignIn::SignedOut(None),
             Err(error) => SignIn::SignedOut(Some(error)),
         };
         state.try_set(next);
     });
 
-    let sign_in = Action::new_local(|_: &()| msal::sign_in_with_popup());
+    let sign_in = Action::new_local(move |_: &()| {
+        let chosen = cloud.get_untracked();
+        async move {
+            if msal_cloud.get_value() != Some(chosen.key()) {
+                start_msal(chosen).await?;
+            }
+            msal::sign_in_with_popup().await
+        }
+    });
     Effect::new(move |_| {
         if let Some(result) = sign_in.value().get() {
-            state.set(match result {
-                Ok(account) => SignIn::SignedIn(account),
-                Err(error) => SignIn::SignedOut(Some(error)),
-            });
+            match result {
+                Ok(account) => signed_in(account),
+                Err(error) => state.set(SignIn::SignedOut(Some(error))),
+            }
         }
     });
     let sign_out = move |_| {
@@ -51,16 +98,31 @@ pub fn SignInGate(config: AppConfig, client_id: String) -> impl IntoView {
             let _ = msal::sign_out().await;
             // The run record belongs to this sign-in; the next one starts afresh.
             store::clear();
+            guide_progress::clear();
+            if choosable {
+                // The page's policy admits only the cloud just left: a fresh page offers
+                // every choice again.
+                cloud_choice::forget();
+                if let Some(window) = web_sys::window() {
+                    let _ = window.location().reload();
+                }
+                return;
+            }
             state.try_set(SignIn::SignedOut(None));
         });
     };
 
-    let cloud_key = config.cloud.key();
-    let cloud_label = format!(
-        "Cloud: {} — sign-in at {}",
-        config.cloud.label(),
-        config.endpoints.authority
-    );
+    let cloud_key = move || cloud.with(Cloud::key);
+    let cloud_label = move || {
+        cloud.with(|c| {
+            format!(
+                "Cloud: {} — sign-in at {}",
+                c.label(),
+                c.endpoints().authority
+            )
+        })
+    };
+    let choices = StoredValue::new(choices);
     move || {
         match state.get() {
         SignIn::Checking => view! {
@@ -74,13 +136,20 @@ pub fn SignInGate(config: AppConfig, client_id: String) -> impl IntoView {
                     "Sign in with an account that is System Administrator in the environments to switch. "
                     "You will be asked once to allow access to Dataverse and to read the tenant's enterprise applications."
                 </p>
-                <p class="sign-in__cloud" data-testid="cloud" data-cloud=cloud_key>{cloud_label.clone()}</p>
+                {choosable.then(|| view! {
+                    <CloudPicker choices=choices.get_value() cloud disabled=sign_in.pending() />
+                })}
+                <p class="sign-in__cloud" data-testid="cloud" data-cloud=cloud_key>{cloud_label}</p>
                 {error.map(|e| view! { <ErrorPanel title="Sign-in did not complete" message=format!("{e}. {}", e.remedy()) /> })}
                 <button
                     class="button button--primary"
                     data-testid="sign-in"
                     disabled=move || sign_in.pending().get()
-                    on:click=move |_| { sign_in.dispatch(()); }
+                    on:click=move |_| {
+                        // The popup takes a while: fetch the signed-in part meanwhile.
+                        workspace_loader::prefetch();
+                        sign_in.dispatch(());
+                    }
                 >
                     {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in with Microsoft" }}
                 </button>
@@ -92,10 +161,10 @@ pub fn SignInGate(config: AppConfig, client_id: String) -> impl IntoView {
                 <p class="session__who" data-testid="signed-in-as">
                     "Signed in as " <strong>{account.name.clone()}</strong> " (" {account.username.clone()} ")"
                 </p>
-                <p class="session__cloud" data-testid="cloud" data-cloud=cloud_key>{cloud_label.clone()}</p>
+                <p class="session__cloud" data-testid="cloud" data-cloud=cloud_key>{cloud_label}</p>
                 <button class="button" data-testid="sign-out" on:click=sign_out>"Sign out"</button>
             </div>
-            <Workspace account config=config.clone() />
+            <WorkspaceLoader account config=config.with_value(|c| c.with_cloud(cloud.get_untracked())) />
         }
         .into_any(),
     }

@@ -3,6 +3,7 @@ use leptos::task::spawn_local;
 use w365_core::discovery::list_instances;
 use w365_core::ids::TenantId;
 use w365_core::record::Operator;
+use wasm_bindgen::JsCast;
 
 use super::dashboard::assess::assess_all;
 use super::dashboard::Dashboard;
@@ -54,6 +55,7 @@ pub fn Workspace(account: Account, config: AppConfig) -> impl IntoView {
                     .map(|instance| EnvRow {
                         instance,
                         info: RwSignal::new(None),
+                        last_run: RwSignal::new(None),
                     })
                     .collect()
             })
@@ -89,6 +91,19 @@ pub fn Workspace(account: Account, config: AppConfig) -> impl IntoView {
         session.announce("Every environment has been inspected.");
     });
 
+    // Back on the dashboard, focus returns to the environment's own row (after the
+    // dashboard has focused its heading), so a keyboard user continues where they were.
+    Effect::new(move |left: Option<Option<String>>| {
+        let screen = session.screen.get();
+        if let (Screen::Dashboard, Some(Some(id))) = (&screen, left) {
+            focus_row_after_render(id);
+        }
+        match screen {
+            Screen::Environment { id, .. } => Some(id),
+            Screen::Dashboard => None,
+        }
+    });
+
     view! {
         <div class="visually-hidden" aria-live="polite" role="status" data-testid="live">
             {move || session.live.get()}
@@ -98,4 +113,21 @@ pub fn Workspace(account: Account, config: AppConfig) -> impl IntoView {
             Screen::Environment { id, resume } => view! { <EnvironmentView id resume /> }.into_any(),
         }}
     }
+}
+
+/// Focuses the `env-open` button of the row with `env_id` once the dashboard is on screen
+/// (a filtered-out row keeps the focus on the heading).
+fn focus_row_after_render(env_id: String) {
+    request_animation_frame(move || {
+        let selector = format!(
+            "[data-testid=\"env-row\"][data-env-id=\"{env_id}\"] [data-testid=\"env-open\"]"
+        );
+        let button = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector(&selector).ok().flatten())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(button) = button {
+            let _ = button.focus();
+        }
+    });
 }

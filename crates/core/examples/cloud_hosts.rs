@@ -1,5 +1,6 @@
-//! Prints the hosts a named cloud's app may reach, as JSON, for the browser extension's build
-//! (`js/extension.mjs`), which turns them into `host_permissions`: one source of truth.
+//! Prints the hosts a named cloud's app may reach and its admin center, as JSON, for the browser
+//! extension's build (`js/extension.mjs`), which turns them into `host_permissions` and the
+//! content script's `matches`: one source of truth.
 //!
 //! `cargo run -q -p w365-core --example cloud_hosts -- public`
 
@@ -12,6 +13,10 @@ fn main() {
         eprintln!("unknown cloud {key:?}: one of {}", known.join(", "));
         std::process::exit(2);
     };
-    let hosts = serde_json::json!({ "cloud": key, "hosts": cloud.allowed_hosts() });
+    let hosts = serde_json::json!({
+        "cloud": key,
+        "hosts": cloud.allowed_hosts(),
+        "adminCenter": cloud.admin_center(),
+    });
     println!("{hosts}");
 }

@@ -52,6 +52,10 @@ impl BatchProgress {
 pub trait BatchObserver {
     /// Called whenever an environment starts or finishes.
     fn batch_progress(&self, progress: &BatchProgress);
+
+    /// Called with each environment's record as soon as it finishes (before the progress
+    /// that counts it), so a dashboard can show the row's new state while others still run.
+    fn environment_finished(&self, _record: &EnvironmentRun) {}
 }
 
 impl BatchObserver for () {
@@ -102,6 +106,7 @@ where
             break;
         };
         progress.running.retain(|e| e != &record.environment);
+        observer.environment_finished(&record);
         progress.count(record.outcome.as_ref());
         results[i] = Some(record);
         observer.batch_progress(&progress);

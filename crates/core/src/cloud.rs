@@ -174,6 +174,22 @@ impl Cloud {
         hosts
     }
 
+    /// The Power Platform admin center's origin in this cloud, where the browser extension
+    /// offers its button; `None` where Microsoft documents none (China) or for a custom cloud.
+    /// Not in [`Cloud::allowed_hosts`]: the app never calls it.
+    pub fn admin_center(&self) -> Option<&'static str> {
+        match self {
+            Cloud::Public => Some("https://admin.powerplatform.microsoft.com"),
+            // GCC, GCC High: power-platform `admin/powerapps-us-government.md` and
+            // power-automate-docs `articles/us-govt.md` ("US Government service URLs").
+            Cloud::Gcc => Some("https://gcc.admin.powerplatform.microsoft.us"),
+            Cloud::GccHigh => Some("https://high.admin.powerplatform.microsoft.us"),
+            // DoD: power-automate-docs `articles/us-govt.md`.
+            Cloud::Dod => Some("https://admin.appsplatform.us"),
+            Cloud::China | Cloud::Custom(_) => None,
+        }
+    }
+
     /// The hosts of every named cloud together, for a build that serves all clouds.
     pub fn all_allowed_hosts() -> Vec<String> {
         let mut all: Vec<String> = Cloud::NAMED.iter().flat_map(Cloud::allowed_hosts).collect();
@@ -224,5 +240,30 @@ pub fn origin_of(base: &str) -> String {
     match base.strip_prefix("https://") {
         Some(rest) => format!("https://{}", rest.split('/').next().unwrap_or_default()),
         None => base.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_centers_are_https_origins_outside_the_hosts_the_app_calls() {
+        for cloud in Cloud::NAMED {
+            if let Some(origin) = cloud.admin_center() {
+                assert_eq!(origin_of(origin), origin, "{cloud:?}");
+                assert!(
+                    !cloud.allowed_hosts().iter().any(|h| h == origin),
+                    "{cloud:?}"
+                );
+            }
+        }
+        assert_eq!(Cloud::China.admin_center(), None);
+        let custom = Cloud::custom(
+            "https://a.example",
+            "https://b.example",
+            "https://c.example",
+        );
+        assert_eq!(custom.map(|c| c.admin_center()), Ok(None));
     }
 }

@@ -70,7 +70,13 @@ pub async fn drive<C: HttpClient, S: Sleeper, P: Prompter>(
             }
             Command::Prompt { prompt } => {
                 let answer = prompts.ask(&env, &prompt).await;
-                machine.handle(Input::Choice { answer }, sleeper.now_ms())
+                // Cancelled while the admin was asked: whatever the prompt returned (a
+                // cancelled prompt has no real answer), the run ends cancelled, not declined.
+                if prompts.is_cancelled() {
+                    machine.handle(Input::Cancel, sleeper.now_ms())
+                } else {
+                    machine.handle(Input::Choice { answer }, sleeper.now_ms())
+                }
             }
             Command::WaitUntil { at_ms, .. } => {
                 // Sliced so a cancel is noticed; bounded so a clock that stands still cannot hang us.

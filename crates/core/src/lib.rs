@@ -20,3 +20,4 @@ pub mod odata;
 pub mod preset;
 pub mod procedure;
 pub mod record;
+pub mod tenant_reads;

@@ -16,7 +16,8 @@ use w365_core::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportEr
 use w365_core::preset::WORK365_US_APP_ID as US;
 use w365_core::procedure::prompt::{Prompt, PromptAnswer};
 use w365_core::procedure::{Command, Mode, Options, Outcome, Procedure};
-use w365_core::record::EnvironmentRef;
+use w365_core::record::{EnvironmentRef, EnvironmentRun};
+use w365_core::tenant_reads::TenantReads;
 
 #[tokio::test(flavor = "current_thread")]
 async fn list_instances_follows_next_link_and_parses_every_field() {
@@ -78,6 +79,7 @@ struct ModelClient {
     models: RefCell<Vec<(String, Model)>>,
     in_flight: RefCell<Vec<String>>,
     max_envs_in_flight: Cell<usize>,
+    graph_requests: Cell<usize>,
 }
 
 impl ModelClient {
@@ -91,6 +93,7 @@ impl ModelClient {
             ),
             in_flight: RefCell::new(Vec::new()),
             max_envs_in_flight: Cell::new(0),
+            graph_requests: Cell::new(0),
         }
     }
 }
@@ -98,6 +101,9 @@ impl ModelClient {
 impl HttpClient for ModelClient {
     async fn send(&self, mut req: HttpRequest) -> Result<HttpResponse, TransportError> {
         let origin = req.audience.clone().unwrap_or_default();
+        if origin.contains("graph") {
+            self.graph_requests.set(self.graph_requests.get() + 1);
+        }
         self.in_flight.borrow_mut().push(origin.clone());
         let distinct: BTreeSet<String> = self
             .in_flight
@@ -145,6 +151,9 @@ struct Admin {
     finished: Cell<usize>,
     prompts: RefCell<Vec<Prompt>>,
     commands: Cell<usize>,
+    /// Environments in the order the batch reported them finished, with the progress count
+    /// seen at that moment.
+    reported: RefCell<Vec<(String, usize)>>,
 }
 
 impl Prompter for Admin {
@@ -167,6 +176,11 @@ impl BatchObserver for Admin {
     fn batch_progress(&self, p: &BatchProgress) {
         self.finished.set(p.finished);
     }
+    fn environment_finished(&self, record: &EnvironmentRun) {
+        self.reported
+            .borrow_mut()
+            .push((record.environment.url.clone(), self.finished.get()));
+    }
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -181,6 +195,40 @@ async fn driver_runs_the_procedure_to_verified_with_prompts() {
     );
     assert_eq!(admin.prompts.borrow().len(), 5, "plan + four guide steps");
     assert!(client.models.borrow()[0].1.is_configured(US));
+}
+
+/// Cancels the run while it is asking to confirm the plan, then answers "decline" as a
+/// prompt woken by a cancel does.
+struct CancelAtPlan(Cell<bool>);
+
+impl Prompter for CancelAtPlan {
+    async fn ask(&self, _: &EnvironmentRef, _: &Prompt) -> PromptAnswer {
+        self.0.set(true);
+        PromptAnswer::Decline
+    }
+    async fn renew_sign_in(&self, _: &str) -> Result<(), String> {
+        Ok(())
+    }
+    fn is_cancelled(&self) -> bool {
+        self.0.get()
+    }
+    fn progress(&self, _: &EnvironmentRef, _: &Command) {}
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_cancel_while_the_plan_is_asked_ends_the_run_cancelled_not_declined() {
+    let client = ModelClient::new(&[ORIGIN.to_owned()]);
+    let mut p = Procedure::new(target(), Options::default());
+    let outcome = drive(
+        &mut p,
+        &client,
+        &VirtualClock::default(),
+        &CancelAtPlan(Cell::new(false)),
+    )
+    .await;
+    assert_eq!(outcome, Outcome::Cancelled);
+    assert!(p.record().confirmations.is_empty(), "no answer is recorded");
+    assert!(!client.models.borrow()[0].1.is_configured(US));
 }
 
 fn procedures(origins: &[String]) -> Vec<Procedure> {
@@ -238,6 +286,55 @@ async fn batch_is_bounded_independent_and_reports_progress() {
     );
     assert!(client.max_envs_in_flight.get() >= 2, "runs overlap");
     assert_eq!(admin.finished.get(), 10);
+    // Each environment is reported once, as it finishes, before the progress counts it.
+    let reported = admin.reported.borrow();
+    let mut urls: Vec<_> = reported.iter().map(|(u, _)| u.clone()).collect();
+    urls.sort();
+    let mut expected = origins.clone();
+    expected.sort();
+    assert_eq!(urls, expected);
+    assert!(reported.iter().enumerate().all(|(i, (_, seen))| *seen == i));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_batch_through_tenant_reads_asks_graph_once_per_question() {
+    let origins: Vec<String> = (0..10)
+        .map(|i| format!("https://env{i}.crm.dynamics.com"))
+        .collect();
+    let alone = ModelClient::new(&origins);
+    let admin = Admin::default();
+    run_batch(
+        procedures(&origins),
+        &alone,
+        &VirtualClock::default(),
+        &admin,
+        &admin,
+        4,
+    )
+    .await;
+    let per_environment = alone.graph_requests.get() / origins.len();
+    assert!(per_environment >= 1, "the procedure asks Graph");
+
+    let client = ModelClient::new(&origins);
+    let shared = TenantReads::new(&client, &[support::model::GRAPH]);
+    let records = run_batch(
+        procedures(&origins),
+        &shared,
+        &VirtualClock::default(),
+        &admin,
+        &admin,
+        4,
+    )
+    .await;
+    assert!(records
+        .iter()
+        .all(|r| matches!(r.outcome, Some(Outcome::Configured { already: false, .. }))));
+    assert_eq!(
+        client.graph_requests.get(),
+        per_environment,
+        "one request per distinct question"
+    );
+    assert_eq!(shared.known(), per_environment);
 }
 
 #[tokio::test(flavor = "current_thread")]

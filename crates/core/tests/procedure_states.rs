@@ -362,6 +362,98 @@ fn guide_can_be_skipped_and_the_skip_is_recorded() {
 }
 
 #[test]
+fn guide_resumed_after_a_reload_starts_at_the_first_unconfirmed_step() {
+    let mut m = Model::fresh(US);
+    m.add_app_user(US, false, &[SERVICE_ROLE, PORTAL_ROLE]);
+    let mut p = Procedure::new(
+        target(),
+        Options {
+            guide_confirmed: 2,
+            ..Options::default()
+        },
+    );
+    let mut asked = Vec::new();
+    let (o, _) = run(
+        &mut p,
+        &mut m,
+        no_faults,
+        |pr| {
+            if let Prompt::GuideStep { index, .. } = pr {
+                asked.push(*index);
+            }
+            agree(pr)
+        },
+        true,
+    );
+    assert!(matches!(o, Outcome::Configured { already: true, .. }));
+    assert_eq!(asked, [2, 3], "only the steps not yet confirmed are asked");
+    let answers: Vec<&str> = p
+        .record()
+        .confirmations
+        .iter()
+        .map(|c| c.answer.as_str())
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            "confirmed before a reload",
+            "confirmed before a reload",
+            "confirmed",
+            "confirmed"
+        ]
+    );
+}
+
+#[test]
+fn leaving_during_the_guide_ends_configured_not_cancelled() {
+    let mut m = Model::fresh(US);
+    m.add_app_user(US, false, &[SERVICE_ROLE, PORTAL_ROLE]);
+    let mut p = Procedure::new(target(), Options::default());
+    let mut cmd = p.start(0);
+    for _ in 0..50 {
+        match &cmd {
+            Command::Prompt {
+                prompt: Prompt::GuideStep { index: 1, .. },
+            } => break,
+            Command::Prompt { prompt } => {
+                cmd = p.handle(
+                    Input::Choice {
+                        answer: agree(prompt),
+                    },
+                    0,
+                );
+            }
+            Command::Send { requests } => {
+                let answers = requests
+                    .iter()
+                    .map(|o| Answer {
+                        id: o.id,
+                        result: answer_with_fault(&mut m, &o.request, Fault::None),
+                    })
+                    .collect();
+                cmd = p.handle(Input::Answers { answers }, 0);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let done = p.handle(Input::Cancel, 1);
+    let Command::Done { outcome } = done else {
+        panic!("{done:?}")
+    };
+    assert!(
+        matches!(outcome, Outcome::Configured { already: true, .. }),
+        "{outcome:?}"
+    );
+    let answers: Vec<&str> = p
+        .record()
+        .confirmations
+        .iter()
+        .map(|c| c.answer.as_str())
+        .collect();
+    assert_eq!(answers, ["confirmed", "left unconfirmed"]);
+}
+
+#[test]
 fn undo_removes_only_the_preset_roles_and_disables_the_user() {
     let mut m = Model::fresh(US);
     let id = m.add_app_user(US, false, &[SERVICE_ROLE, PORTAL_ROLE, OTHER_ROLE]);

@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::clouds::Cloud;
 use crate::http::{Ctx, Req};
 use crate::state::Environment;
 
@@ -44,8 +45,9 @@ pub fn env_audiences(ctx: &Ctx, env: &Environment) -> Vec<String> {
     v
 }
 
+/// The discovery service accepts tokens for itself in the cloud it was reached in.
 pub fn disco_audiences(ctx: &Ctx) -> Vec<String> {
-    let mut v = vec!["https://globaldisco.crm.dynamics.com".to_string()];
+    let mut v = vec![format!("https://{}", ctx.cloud.discovery_host())];
     for a in ctx.local_authorities() {
         v.push(format!("https://{a}/disco"));
     }
@@ -54,7 +56,7 @@ pub fn disco_audiences(ctx: &Ctx) -> Vec<String> {
 
 pub fn graph_audiences(ctx: &Ctx) -> Vec<String> {
     let mut v = vec![
-        "https://graph.microsoft.com".to_string(),
+        format!("https://{}", ctx.cloud.graph_host()),
         GRAPH_APP_ID.to_string(),
     ];
     for a in ctx.local_authorities() {
@@ -72,7 +74,10 @@ pub fn resource_app(ctx: &Ctx, resource: &str) -> String {
     }
     if let Ok(u) = url::Url::parse(&r) {
         let host = u.host_str().unwrap_or_default();
-        if host.ends_with(".dynamics.com") {
+        if Cloud::is_graph_host(host) && u.path().trim_matches('/').is_empty() {
+            return "graph".into();
+        }
+        if Cloud::is_discovery_host(host) || Cloud::of_environment_host(host).is_some() {
             return "dynamics".into();
         }
         if (host == "127.0.0.1" || host == "localhost")

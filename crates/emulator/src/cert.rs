@@ -41,7 +41,7 @@ pub fn server_config() -> Result<Arc<rustls::ServerConfig>, String> {
                 .with_no_client_auth()
                 .with_single_cert(vec![cert], key)
                 .map_err(|e| e.to_string())?;
-            cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+            cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
             Ok(Arc::new(cfg))
         })
         .clone()

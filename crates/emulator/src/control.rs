@@ -45,6 +45,14 @@ struct TokenRequest {
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
+struct RevokeRequest {
+    /// One user's UPN; every user when absent.
+    #[serde(default)]
+    user: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct ResetRequest {
     #[serde(default)]
     scenario: Option<String>,
@@ -130,6 +138,7 @@ pub fn handle(inner: &Inner, req: &Req, path: &str) -> Resp {
                 Err(e) => bad(format!("invalid reset body: {e}")),
             }
         }
+        ("POST", "/_emulator/revoke-sign-in") => revoke_sign_in(&mut sh, &req.body),
         ("POST", "/_emulator/token") => match serde_json::from_slice::<TokenRequest>(&req.body) {
             Ok(t) => {
                 let lifetime = t.lifetime_secs.unwrap_or(inner.token_lifetime_secs);
@@ -147,4 +156,41 @@ pub fn handle(inner: &Inner, req: &Req, path: &str) -> Resp {
     };
     drop(sh);
     open_cors(req, resp)
+}
+
+/// Ends sign-in sessions as Entra's `revokeSignInSessions` does: refresh tokens stop working
+/// (`invalid_grant`, AADSTS50173) and the session cookie no longer answers `prompt=none`, so
+/// only an interactive sign-in gets new tokens. Access tokens already issued stay valid until
+/// they expire, as at Entra.
+fn revoke_sign_in(sh: &mut Shared, body: &[u8]) -> Resp {
+    let request: RevokeRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        RevokeRequest::default()
+    } else {
+        match serde_json::from_slice(body) {
+            Ok(r) => r,
+            Err(e) => return bad(format!("invalid revoke body: {e}")),
+        }
+    };
+    let oid = match request.user.as_deref() {
+        None => None,
+        Some(upn) => match sh.tenant.user_by_upn(upn) {
+            Some(user) => Some(user.id.clone()),
+            None => return bad(format!("no user {upn:?} in the tenant")),
+        },
+    };
+    let concerns = |user: &str| oid.as_deref().is_none_or(|o| o.eq_ignore_ascii_case(user));
+    let mut refresh_tokens = 0;
+    for grant in sh.refresh.values_mut() {
+        if concerns(&grant.oid) && !grant.revoked {
+            grant.revoked = true;
+            refresh_tokens += 1;
+        }
+    }
+    let before = sh.sessions.len();
+    sh.sessions.retain(|_, user| !concerns(user));
+    let sessions = before - sh.sessions.len();
+    Resp::json(
+        200,
+        &json!({"refresh_tokens": refresh_tokens, "sessions": sessions}),
+    )
 }

@@ -65,6 +65,11 @@ pub fn handle(sh: &Shared, ctx: &Ctx, req: &Req, path: &str) -> Resp {
         .tenant
         .environments
         .iter()
+        // Each cloud's discovery service lists that cloud's environments only.
+        .filter(|env| {
+            ctx.prefix_authority.is_some()
+                || crate::clouds::Cloud::of_environment_host(&env.host) == Some(ctx.cloud)
+        })
         .filter_map(|env| {
             let user = env.system_user_by_oid(oid).filter(|u| !u.isdisabled)?;
             let url = ctx.env_url(env);

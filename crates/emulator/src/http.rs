@@ -118,27 +118,29 @@ pub struct Ctx {
     pub prefix_authority: Option<String>,
     pub port: u16,
     pub token_lifetime_secs: i64,
+    /// The cloud whose host name the request used (public in custom-base-URL mode).
+    pub cloud: crate::clouds::Cloud,
 }
 
 impl Ctx {
     pub fn identity_base(&self) -> String {
         match &self.prefix_authority {
             Some(a) => format!("https://{a}/login"),
-            None => "https://login.microsoftonline.com".into(),
+            None => format!("https://{}", self.cloud.identity_host()),
         }
     }
 
     pub fn disco_base(&self) -> String {
         match &self.prefix_authority {
             Some(a) => format!("https://{a}/disco"),
-            None => "https://globaldisco.crm.dynamics.com".into(),
+            None => format!("https://{}", self.cloud.discovery_host()),
         }
     }
 
     pub fn graph_base(&self) -> String {
         match &self.prefix_authority {
             Some(a) => format!("https://{a}/graph"),
-            None => "https://graph.microsoft.com".into(),
+            None => format!("https://{}", self.cloud.graph_host()),
         }
     }
 

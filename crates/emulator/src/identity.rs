@@ -34,6 +34,8 @@ pub struct AuthCode {
 pub struct RefreshGrant {
     pub oid: String,
     pub client_id: String,
+    /// Revoked by `POST /_emulator/revoke-sign-in` (as Entra's revokeSignInSessions does).
+    pub revoked: bool,
 }
 
 pub fn handle(sh: &mut Shared, ctx: &Ctx, req: &Req, path: &str) -> Resp {
@@ -105,12 +107,7 @@ fn instance_discovery(ctx: &Ctx, tenant: &str) -> Resp {
     let aliases = if ctx.prefix_authority.is_some() {
         json!([host])
     } else {
-        json!([
-            "login.microsoftonline.com",
-            "login.windows.net",
-            "login.microsoft.com",
-            "sts.windows.net"
-        ])
+        json!(ctx.cloud.identity_aliases())
     };
     Resp::json(
         200,
@@ -119,7 +116,7 @@ fn instance_discovery(ctx: &Ctx, tenant: &str) -> Resp {
             "api-version": "1.1",
             "metadata": [{
                 "preferred_network": host,
-                "preferred_cache": if ctx.prefix_authority.is_some() { host.clone() } else { "login.windows.net".to_string() },
+                "preferred_cache": if ctx.prefix_authority.is_some() { host.clone() } else { ctx.cloud.identity_aliases().get(1).map_or(host.clone(), |a| (*a).to_string()) },
                 "aliases": aliases
             }]
         }),
@@ -154,9 +151,9 @@ fn openid_configuration(ctx: &Ctx, tenant: &Tenant, tenant_seg: &str) -> Resp {
             "end_session_endpoint": format!("{base}/{tenant_seg}/oauth2/v2.0/logout"),
             "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
             "tenant_region_scope": "NA",
-            "cloud_instance_name": "microsoftonline.com",
+            "cloud_instance_name": ctx.cloud.instance_name(),
             "cloud_graph_host_name": "graph.windows.net",
-            "msgraph_host": "graph.microsoft.com",
+            "msgraph_host": ctx.cloud.graph_host(),
             "rbac_url": "https://pas.windows.net"
         }),
     )
@@ -540,7 +537,12 @@ fn token(sh: &mut Shared, ctx: &Ctx, req: &Req) -> Resp {
             if ac.client_id != client_id {
                 return aad_error(req, cors, 400, "invalid_grant", 70000, "The provided value for the 'code' parameter is not valid. The code was issued to a different client.");
             }
-            if get("redirect_uri").as_deref() != Some(ac.redirect_uri.as_str()) {
+            // A code requested with a redirect URI is redeemed with that URI. MSAL's
+            // acquireTokenByCode leaves it out (it is made for hybrid-SPA codes).
+            let Some(given) = get("redirect_uri") else {
+                return aad_error(req, cors, 400, "invalid_grant", 700009, "Reply address must be provided when presenting an authorization code requested with an explicit reply address.");
+            };
+            if given != ac.redirect_uri {
                 return aad_error(req, cors, 400, "invalid_grant", 70000, "The provided value for the 'redirect_uri' is not valid. The value must exactly match the redirect URI used to obtain the authorization code.");
             }
             let verifier = get("code_verifier").unwrap_or_default();
@@ -553,6 +555,9 @@ fn token(sh: &mut Shared, ctx: &Ctx, req: &Req) -> Resp {
         "refresh_token" => {
             let rt = get("refresh_token").unwrap_or_default();
             match sh.refresh.get(&rt) {
+                Some(g) if g.revoked => {
+                    return aad_error(req, cors, 400, "invalid_grant", 50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.")
+                }
                 Some(g) if g.client_id == client_id => (g.oid.clone(), None),
                 _ => {
                     return aad_error(req, cors, 400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid. The refresh token is not valid.")
@@ -646,10 +651,7 @@ fn token(sh: &mut Shared, ctx: &Ctx, req: &Req) -> Resp {
         }
         None => {
             full = vec!["User.Read".into()];
-            (
-                "https://graph.microsoft.com".to_string(),
-                vec!["User.Read".to_string()],
-            )
+            (ctx.graph_base(), vec!["User.Read".to_string()])
         }
     };
     let lifetime = ctx.token_lifetime_secs;
@@ -679,6 +681,7 @@ fn token(sh: &mut Shared, ctx: &Ctx, req: &Req) -> Resp {
         RefreshGrant {
             oid: user.id.clone(),
             client_id: client_id.clone(),
+            revoked: false,
         },
     );
     let mut scope_out = full;

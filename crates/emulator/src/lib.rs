@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod cert;
+pub mod clouds;
 pub mod control;
 pub mod cors;
 pub mod dataverse;

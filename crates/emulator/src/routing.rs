@@ -9,9 +9,10 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 
+use crate::clouds::{Cloud, HostRole};
 use crate::faults::{Action, DropWhen};
 use crate::http::{Ctx, Req, Resp};
-use crate::server::{Inner, LogEntry};
+use crate::server::{Inner, LogEntry, TokenGrant};
 
 const MAX_BODY: usize = 8 * 1024 * 1024;
 
@@ -43,9 +44,11 @@ enum Target {
     Microsoft(Service, String),
 }
 
-fn classify(inner: &Inner, req: &Req) -> (Target, Option<String>) {
+/// Where a request goes, the `127.0.0.1:PORT` authority in custom-base-URL mode, and the cloud
+/// its host name belongs to.
+fn classify(inner: &Inner, req: &Req) -> (Target, Option<String>, Cloud) {
     if req.path == "/_emulator" || req.path.starts_with("/_emulator/") {
-        return (Target::Control, None);
+        return (Target::Control, None, Cloud::Public);
     }
     let host = req.host.as_str();
     if host == "127.0.0.1" || host == "localhost" {
@@ -86,28 +89,33 @@ fn classify(inner: &Inner, req: &Req) -> (Target, Option<String>) {
         } else {
             Target::Static
         };
-        return (target, Some(authority));
+        return (target, Some(authority), Cloud::Public);
     }
     let path = req.path.clone();
-    let target = match host {
-        "login.microsoftonline.com" => Target::Microsoft(Service::Identity, path),
-        "globaldisco.crm.dynamics.com" => Target::Microsoft(Service::Discovery, path),
-        "graph.microsoft.com" => Target::Microsoft(Service::Graph, path),
-        "admin.powerplatform.microsoft.com" => Target::Microsoft(Service::Admin, path),
-        h if h.ends_with(".dynamics.com") => {
+    if host == "admin.powerplatform.microsoft.com" {
+        return (Target::Microsoft(Service::Admin, path), None, Cloud::Public);
+    }
+    // Every cloud's host names answer here; the one used decides the URLs the answer names.
+    let Some((cloud, role)) = crate::clouds::classify(host) else {
+        return (Target::NotFound, None, Cloud::Public);
+    };
+    let target = match role {
+        HostRole::Identity => Target::Microsoft(Service::Identity, path),
+        HostRole::Discovery => Target::Microsoft(Service::Discovery, path),
+        HostRole::Graph => Target::Microsoft(Service::Graph, path),
+        HostRole::Environment => {
             let idx = inner
                 .shared
                 .lock()
                 .ok()
-                .and_then(|sh| sh.tenant.environments.iter().position(|e| e.host == h));
+                .and_then(|sh| sh.tenant.environments.iter().position(|e| e.host == host));
             match idx {
                 Some(i) => Target::Microsoft(Service::Dataverse(i), path),
                 None => Target::NotFound,
             }
         }
-        _ => Target::NotFound,
     };
-    (target, None)
+    (target, None, cloud)
 }
 
 fn to_hyper(resp: Resp) -> Response<Full<Bytes>> {
@@ -162,11 +170,12 @@ pub async fn route(
         headers: parts.headers,
         body,
     };
-    let (target, authority) = classify(&inner, &req);
+    let (target, authority, cloud) = classify(&inner, &req);
     let ctx = Ctx {
         prefix_authority: authority,
         port: inner.port,
         token_lifetime_secs: inner.token_lifetime_secs,
+        cloud,
     };
     let (service, svc_path) = match target {
         Target::Control => return Ok(to_hyper(crate::control::handle(&inner, &req, &req.path))),
@@ -193,6 +202,20 @@ pub async fn route(
     } else {
         format!("{}?{}", req.path, req.query)
     };
+    let is_token = service == Service::Identity && svc_path.ends_with("/oauth2/v2.0/token");
+    let grant = (is_token && req.method == "POST").then(|| {
+        let form = req.form();
+        let field = |name: &str| {
+            form.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        TokenGrant {
+            grant_type: field("grant_type"),
+            scope: field("scope"),
+        }
+    });
     let (seq, fault) = match inner.shared.lock() {
         Ok(mut sh) => {
             let seq = sh.log.len() as u64 + 1;
@@ -204,6 +227,7 @@ pub async fn route(
                 path: full_path,
                 status: None,
                 fault: fault.as_ref().map(describe),
+                grant,
             });
             (seq, fault)
         }
@@ -250,7 +274,6 @@ pub async fn route(
         _ => {}
     }
 
-    let is_token = service == Service::Identity && svc_path.ends_with("/oauth2/v2.0/token");
     let resp = if req.method == "OPTIONS" {
         // The token endpoint admits only registered SPA origins, preflight or not.
         let registered = !is_token

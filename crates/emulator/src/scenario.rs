@@ -47,6 +47,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
         include_str!("../scenarios/partial-setup.json"),
     ),
     ("batch-200", include_str!("../scenarios/batch-200.json")),
+    ("gcc-high", include_str!("../scenarios/gcc-high.json")),
 ];
 
 /// Where a scenario comes from: a shipped name or a file path.
@@ -511,11 +512,12 @@ fn build(s: &Scenario) -> Result<state::Tenant, BuildError> {
 
 fn build_env(s: &Scenario, p: &str, e: &EnvironmentDef) -> Result<state::Environment, BuildError> {
     let host = e.host.to_ascii_lowercase();
-    if !host.ends_with(".dynamics.com") || host.starts_with("globaldisco.") {
+    if crate::clouds::Cloud::of_environment_host(&host).is_none() {
         return Err((
             format!("{p}.host"),
             format!(
-                "{:?} must be an environment host ending in .dynamics.com",
+                "{:?} must be an environment host of a Microsoft cloud (ending in .dynamics.com, \
+                 .crm.microsoftdynamics.us, .crm.appsplatform.us or .crm.dynamics.cn)",
                 e.host
             ),
         ));

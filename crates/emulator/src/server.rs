@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use serde::Serialize;
 use tokio::sync::oneshot;
 
@@ -23,6 +24,16 @@ pub struct LogEntry {
     pub path: String,
     pub status: Option<u16>,
     pub fault: Option<String>,
+    /// For a token request: what was asked for (never the code, verifier or token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant: Option<TokenGrant>,
+}
+
+/// The grant type and scope of one token request, for tests that count silent renewals.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenGrant {
+    pub grant_type: String,
+    pub scope: String,
 }
 
 /// Everything that changes while the emulator runs.
@@ -70,6 +81,9 @@ pub struct Inner {
     pub token_lifetime_secs: i64,
 }
 
+/// Concurrent HTTP/2 streams per connection (hyper's default is 200).
+const MAX_STREAMS: u32 = 2000;
+
 /// Accepts connections until `shutdown` fires.
 pub async fn serve(
     listener: tokio::net::TcpListener,
@@ -88,9 +102,15 @@ pub async fn serve(
                 tokio::spawn(async move {
                     let Ok(tls) = acceptor.accept(stream).await else { return };
                     let svc = service_fn(move |req| crate::routing::route(inner.clone(), req));
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(tls), svc)
-                        .await;
+                    // HTTP/2 where the client offers it (ALPN), as Microsoft's endpoints
+                    // do: a browser then multiplexes instead of queueing behind its six
+                    // HTTP/1.1 connections per host. One certificate covers every
+                    // emulated host on one address, so Chromium coalesces them all onto
+                    // one connection; its stream limit is raised so that this one
+                    // connection does not cap a tenant's worth of separate servers.
+                    let mut builder = auto::Builder::new(TokioExecutor::new());
+                    builder.http2().max_concurrent_streams(MAX_STREAMS);
+                    let _ = builder.serve_connection(TokioIo::new(tls), svc).await;
                 });
             }
         }

@@ -1,7 +1,12 @@
+use std::cell::RefCell;
+use std::collections::HashSet;
+
 use leptos::prelude::*;
 use w365_core::batch::{run_batch, BatchObserver, BatchProgress};
 use w365_core::preset::Preset;
 use w365_core::procedure::{Mode, Options, Procedure, Target};
+use w365_core::record::{EnvironmentRef, EnvironmentRun};
+use w365_core::tenant_reads::TenantReads;
 
 use super::row_status::RowInfo;
 use crate::run::clock::BrowserClock;
@@ -10,14 +15,38 @@ use crate::ui::environment::{DataCenterChoice, SignInAgain};
 use crate::ui::session::Session;
 
 /// Environments set up at once in a batch. Each environment is its own Dataverse
-/// server, and service protection counts per user per server (52 concurrent
-/// requests), so 16 environments in parallel stay far below any one server's limit
-/// while hiding most of the latency of a batch of many.
-const BATCH_CONCURRENCY: usize = 16;
+/// server, and service protection counts per user per server (52 concurrent requests;
+/// one setup sends at most six at once), so this bounds only the browser's own load. A
+/// setup is about eleven sequential round trips (inspect, create, assign, verify, with
+/// CORS preflights), so each extra wave of environments adds over a second at 100 ms
+/// latency: fifty environments go in one wave.
+const BATCH_CONCURRENCY: usize = 50;
 
 struct ProgressSink {
     progress: RwSignal<Option<BatchProgress>>,
     session: Session,
+    /// Environments whose record is already kept (by URL, which discovery makes unique).
+    kept: RefCell<HashSet<String>>,
+}
+
+impl ProgressSink {
+    /// Shows the environment's new state in its row and keeps its record, so a reload from
+    /// here on resumes only what had not finished.
+    fn keep(&self, record: EnvironmentRun) {
+        if !self
+            .kept
+            .borrow_mut()
+            .insert(record.environment.url.clone())
+        {
+            return;
+        }
+        if let Some(row) = row_of(&self.session, &record.environment) {
+            if record.inspection.is_some() {
+                row.info.try_set(Some(RowInfo::from_run(&record, None)));
+            }
+        }
+        self.session.add_run(record);
+    }
 }
 
 impl BatchObserver for ProgressSink {
@@ -26,6 +55,17 @@ impl BatchObserver for ProgressSink {
         self.session
             .announce(format!("Batch: {} of {} finished.", p.finished, p.total));
     }
+
+    fn environment_finished(&self, record: &EnvironmentRun) {
+        self.keep(record.clone());
+    }
+}
+
+fn row_of(session: &Session, environment: &EnvironmentRef) -> Option<crate::ui::session::EnvRow> {
+    environment
+        .id
+        .as_ref()
+        .and_then(|id| session.row(&id.to_string()))
 }
 
 /// Runs setup (unattended) on the selected rows, with a progress bar and aggregated counts.
@@ -55,7 +95,13 @@ pub fn BatchPanel() -> impl IntoView {
                     )
                 })
                 .collect();
-            let sink = ProgressSink { progress, session };
+            let sink = ProgressSink {
+                progress,
+                session,
+                kept: RefCell::default(),
+            };
+            // Graph's answers are the tenant's: the batch asks each once.
+            let transport = TenantReads::new(transport, &[&endpoints.graph]);
             let records = run_batch(
                 procedures,
                 &transport,
@@ -65,11 +111,9 @@ pub fn BatchPanel() -> impl IntoView {
                 BATCH_CONCURRENCY,
             )
             .await;
-            for (row, record) in rows.iter().zip(records) {
-                if record.inspection.is_some() {
-                    row.info.try_set(Some(RowInfo::from_run(&record, None)));
-                }
-                session.add_run(record);
+            // The ones that never started (a cancelled batch) are recorded now.
+            for record in records {
+                sink.keep(record);
             }
             session.save_with(|s| s.batch = None);
             done.try_set(true);

@@ -8,6 +8,7 @@ pub fn EnvRowView(row: EnvRow) -> impl IntoView {
     let session = Session::get();
     let id = row.id();
     let info = row.info;
+    let last_run = row.last_run;
     let name = row.instance.friendly_name.clone();
     let open = {
         let id = id.clone();
@@ -90,6 +91,12 @@ pub fn EnvRowView(row: EnvRow) -> impl IntoView {
                         </span>
                         <span class="env-row__reason">{i.reason.clone()}</span>
                     }.into_any(),
+                })}
+                // How the last run from the environment view ended (a cancelled one changes
+                // nothing the inspection shows, so say so here).
+                {move || last_run.get().map(|run| view! {
+                    <span class="env-row__last-run" data-testid="env-last-run"
+                        data-outcome=run.outcome>{format!("Last run: {}.", run.summary())}</span>
                 })}
             </td>
         </tr>

@@ -19,16 +19,18 @@ use super::steps::StepBoard;
 use super::steps_view::StepsView;
 use super::undo_confirm::UndoConfirm;
 use crate::run::clock::BrowserClock;
+use crate::run::guide_progress;
 use crate::run::observed::{ObservedClient, Traffic};
 use crate::run::prompter::UiPrompter;
 use crate::run::store::ActiveRun;
 use crate::ui::dashboard::row_status::RowInfo;
 use crate::ui::error_panel::ErrorPanel;
 use crate::ui::report::ReportBar;
-use crate::ui::session::{Screen, Session};
+use crate::ui::session::{RunEnd, Screen, Session};
 
-/// What to run: the mode, a data center already chosen, whether the plan is already confirmed.
-type RunRequest = (Mode, Option<AppId>, bool);
+/// What to run: the mode, a data center already chosen, whether the plan is already confirmed,
+/// how many guide steps the admin already confirmed (before a reload).
+type RunRequest = (Mode, Option<AppId>, bool, usize);
 
 /// One environment: the setup run starts on opening (it only reads until the plan is applied).
 #[component]
@@ -50,6 +52,8 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
     let finished = RwSignal::new(None::<EnvironmentRun>);
     let guide = RwSignal::new(GuideState::default());
     let mode = RwSignal::new(Mode::Setup);
+    // Verified and guiding: nothing is left to write, so there is nothing to cancel either.
+    let guiding = RwSignal::new(false);
 
     // Live progress from the core's commands.
     let observer = move |_: &EnvironmentRef, command: &Command| {
@@ -85,7 +89,11 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
                         ..
                     },
             } => {
-                if *index == 0 {
+                // The first guide step of this run (step 1, or a later one when the guide
+                // resumed after a reload) comes right after the read-back.
+                let first = guiding.try_get_untracked() == Some(false);
+                guiding.try_set(true);
+                if first {
                     board.try_update(|b| {
                         b.set_plan(&Plan::default());
                         b.verified();
@@ -126,7 +134,7 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
         let prompter = prompter.clone();
         let instance = instance.clone();
         Action::new_local(move |request: &RunRequest| {
-            let (m, data_center, confirmed) = request.clone();
+            let (m, data_center, confirmed, guide_confirmed) = request.clone();
             let prompter = prompter.clone();
             let instance = instance.clone();
             let env_id = env_id.clone();
@@ -137,10 +145,14 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
                 plan.set(None);
                 evidence.set(None);
                 finished.set(None);
+                guiding.set(false);
                 guide.set(GuideState::default());
+                if guide_confirmed == 0 {
+                    guide_progress::clear();
+                }
                 session.save_with(|s| {
                     s.active = Some(ActiveRun {
-                        environment_id: env_id,
+                        environment_id: env_id.clone(),
                         mode: m,
                         data_center: data_center.clone(),
                         plan_confirmed: confirmed,
@@ -152,6 +164,7 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
                 let options = Options {
                     mode: m,
                     confirm_plan: !confirmed,
+                    guide_confirmed,
                     ..Options::default()
                 };
                 let client = ObservedClient::new(session.transport.get_value(), move |t| {
@@ -178,6 +191,10 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
                 if !cancelled && record.inspection.is_some() {
                     row.info.try_set(Some(RowInfo::from_run(&record, None)));
                 }
+                // Also when the admin went back (which cancels): the row shows how it ended.
+                row.last_run.try_set(RunEnd::of(&record, m));
+                guide_progress::clear();
+                guiding.try_set(false);
                 if let Some(o) = &record.outcome {
                     session.announce(format!("Finished: {}.", o.summary()));
                 }
@@ -188,8 +205,15 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
         })
     };
     let start = match session.saved.with_untracked(|s| s.active.clone()) {
-        Some(a) if resume && a.environment_id == id => (a.mode, a.data_center, a.plan_confirmed),
-        _ => (Mode::Setup, None, false),
+        Some(a) if resume && a.environment_id == id => {
+            let guided = if a.mode == Mode::Setup {
+                guide_progress::confirmed(&id)
+            } else {
+                0
+            };
+            (a.mode, a.data_center, a.plan_confirmed, guided)
+        }
+        _ => (Mode::Setup, None, false, 0),
     };
     run.dispatch(start);
 
@@ -204,7 +228,14 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
                 .find(|q| matches!(q.prompt, Prompt::GuideStep { .. }))
                 .map(|q| (q.id, q.prompt.clone()))
         });
-        guide.update(|g| g.open = open);
+        guide.update(|g| {
+            // The step the core asks is the first one not confirmed, also when it resumed
+            // the guide after a reload.
+            if let Some((_, Prompt::GuideStep { index, .. })) = &open {
+                g.confirmed = g.confirmed.max(*index);
+            }
+            g.open = open;
+        });
     });
     let reply = move |id: u32, answer: PromptAnswer| stored.with_value(|p| p.answer(id, answer));
     let on_apply = Callback::new(move |_| {
@@ -238,8 +269,10 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
             reply(id, PromptAnswer::Decline);
         }
     });
+    let guide_env = id.clone();
     let on_guide_confirm = Callback::new(move |id: u32| {
         guide.update(|g| g.confirmed += 1);
+        guide_progress::save(&guide_env, guide.with_untracked(|g| g.confirmed));
         reply(id, PromptAnswer::Confirmed);
     });
     let on_guide_skip = Callback::new(move |id: u32| {
@@ -303,7 +336,7 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
                 </h3>
                 <StepsView board />
                 <Countdown wait />
-                <Show when=move || pending.get()>
+                <Show when=move || pending.get() && !guiding.get()>
                     <button class="button" data-testid="cancel" on:click=cancel>"Cancel"</button>
                 </Show>
             </section>
@@ -318,9 +351,9 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
             <Show when=move || !pending.get()>
                 <div class="environment__actions">
                     <button class="button" data-testid="rerun"
-                        on:click=move |_| { run.dispatch((Mode::Setup, None, false)); }>"Inspect and plan again"</button>
+                        on:click=move |_| { run.dispatch((Mode::Setup, None, false, 0)); }>"Inspect and plan again"</button>
                     <button class="button button--danger" data-testid="undo"
-                        on:click=move |_| { run.dispatch((Mode::Undo, None, false)); }>"Undo…"</button>
+                        on:click=move |_| { run.dispatch((Mode::Undo, None, false, 0)); }>"Undo…"</button>
                 </div>
             </Show>
         </section>

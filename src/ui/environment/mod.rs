@@ -14,4 +14,5 @@ mod undo_confirm;
 
 pub use datacenter_choice::DataCenterChoice;
 pub use environment_view::EnvironmentView;
+pub use outcome_view::outcome_key;
 pub use sign_in_again::SignInAgain;

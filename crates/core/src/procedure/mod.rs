@@ -214,6 +214,19 @@ impl Procedure {
             return self.repeat();
         }
         match (input, self.last.clone()) {
+            // Verified, the guide open: the run has done its work, so leaving it stops the
+            // guide (as a skip does) instead of calling a configured user "cancelled".
+            (Input::Cancel, _) if matches!(self.phase, Phase::Guide(_)) => {
+                if let Phase::Guide(index) = self.phase {
+                    let text = WORK365_GUIDE_STEPS.get(index).copied().unwrap_or_default();
+                    self.record.confirmations.push(Confirmation {
+                        what: format!("guide step {}: {text}", index + 1),
+                        answer: "left unconfirmed".into(),
+                        at_ms: now_ms,
+                    });
+                }
+                self.finish_configured(now_ms)
+            }
             (Input::Cancel, _) => self.finish(Outcome::Cancelled, now_ms),
             (Input::Answers { answers }, Some(Command::Send { .. })) => {
                 self.on_answers(answers, now_ms)
@@ -679,7 +692,15 @@ impl Procedure {
             && self.target.preset.has_work365_guide
             && self.options.mode == Mode::Setup
         {
-            self.guide_step(0, now_ms)
+            let resumed = self.options.guide_confirmed.min(WORK365_GUIDE_STEPS.len());
+            for (index, text) in WORK365_GUIDE_STEPS.iter().enumerate().take(resumed) {
+                self.record.confirmations.push(Confirmation {
+                    what: format!("guide step {}: {text}", index + 1),
+                    answer: "confirmed before a reload".into(),
+                    at_ms: now_ms,
+                });
+            }
+            self.guide_step(resumed, now_ms)
         } else {
             self.finish_configured(now_ms)
         }

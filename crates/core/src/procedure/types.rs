@@ -261,6 +261,10 @@ pub struct Options {
     pub confirm_plan: bool,
     /// Guide the vendor's manual switch after verification.
     pub guide: bool,
+    /// Guide steps the admin confirmed before a reload interrupted the run: the guide resumes
+    /// at the next one, and the record notes the earlier ones as confirmed before the reload.
+    #[serde(default)]
+    pub guide_confirmed: usize,
     /// Retries and waits.
     pub retry: RetryPolicy,
     /// Seed for backoff jitter (replayable runs).
@@ -273,6 +277,7 @@ impl Default for Options {
             mode: Mode::Setup,
             confirm_plan: true,
             guide: true,
+            guide_confirmed: 0,
             retry: RetryPolicy::default(),
             seed: 0x5EED,
         }

@@ -235,3 +235,78 @@ async fn control_token_matches_token_endpoint_shape() {
     assert_eq!(c["appid"], CLIENT_ID);
     assert!(c["exp"].as_i64().expect("exp") > c["iat"].as_i64().expect("iat"));
 }
+
+#[tokio::test]
+async fn revoke_sign_in_ends_refresh_tokens_and_sessions_but_not_access_tokens() {
+    let t = start("demo");
+    let scope =
+        "openid profile offline_access https://globaldisco.crm.dynamics.com/user_impersonation";
+    let (verifier, challenge) = pkce();
+    let (code, cookie) = sign_in(&t, scope, &challenge).await;
+    let (s, body, _) = redeem(&t, &code, &verifier, scope, Some(ORIGIN)).await;
+    assert_eq!(s, 200, "{body}");
+    let rt = body["refresh_token"].as_str().expect("rt").to_string();
+    let at = body["access_token"].as_str().expect("at").to_string();
+
+    let r = t
+        .http
+        .post(t.local("/_emulator/revoke-sign-in"))
+        .json(&json!({"user": ADMIN}))
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(r.status(), 200);
+    let counts: Value = r.json().await.expect("json");
+    assert_eq!(counts, json!({"refresh_tokens": 1, "sessions": 1}));
+
+    // The refresh token is refused as Entra refuses a revoked grant.
+    let (s, b) = refresh(&t, &rt, scope).await;
+    assert_eq!(s, 400);
+    assert_eq!(b["error"], "invalid_grant");
+    assert_eq!(b["error_codes"], json!([50173]));
+    // The session cookie no longer signs in silently.
+    let silent = t.real(
+        "login.microsoftonline.com",
+        &format!(
+            "/organizations/oauth2/v2.0/authorize?{}",
+            authorize_query(scope, &challenge, "none")
+        ),
+    );
+    let r = t
+        .http
+        .get(&silent)
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(
+        fragment(r.headers()["location"].to_str().expect("loc"))["error"],
+        "login_required"
+    );
+    // An access token already issued stays valid until it expires.
+    let (s, _) = t
+        .get(
+            &t.real(
+                "globaldisco.crm.dynamics.com",
+                "/api/discovery/v2.0/Instances",
+            ),
+            &at,
+        )
+        .await;
+    assert_eq!(s, 200);
+    // Signing in interactively again gives a working refresh token.
+    let (code, _) = sign_in(&t, scope, &challenge).await;
+    let (s, body, _) = redeem(&t, &code, &verifier, scope, Some(ORIGIN)).await;
+    assert_eq!(s, 200, "{body}");
+    let (s, _) = refresh(&t, body["refresh_token"].as_str().expect("rt"), scope).await;
+    assert_eq!(s, 200);
+
+    let r = t
+        .http
+        .post(t.local("/_emulator/revoke-sign-in"))
+        .json(&json!({"user": "nobody@contoso.onmicrosoft.com"}))
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(r.status(), 400);
+}

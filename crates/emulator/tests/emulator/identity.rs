@@ -488,3 +488,147 @@ async fn logout_clears_session_and_redirects() {
         "login_required"
     );
 }
+
+#[tokio::test]
+async fn code_redeemed_without_redirect_uri_is_700009() {
+    let t = start("demo");
+    let (verifier, challenge) = pkce();
+    let (code, _) = sign_in(&t, DISCO_SCOPE, &challenge).await;
+    let r = t
+        .http
+        .post(t.real(
+            "login.microsoftonline.com",
+            "/organizations/oauth2/v2.0/token",
+        ))
+        .header("Origin", ORIGIN)
+        .form(&[
+            ("client_id", CLIENT_ID),
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("code_verifier", verifier.as_str()),
+            ("scope", DISCO_SCOPE),
+        ])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(body["error_codes"][0], 700009);
+    assert!(body["error_description"]
+        .as_str()
+        .expect("d")
+        .starts_with("AADSTS700009: Reply address must be provided"));
+}
+
+const EXTENSION_REDIRECT: &str = "https://jnggalibfkfhgecgdpkejcbcgjjfhian.chromiumapp.org/";
+const EXTENSION_ORIGIN: &str = "chrome-extension://jnggalibfkfhgecgdpkejcbcgjjfhian";
+
+/// A token request as an extension page sends it: `Origin: chrome-extension://{id}`.
+async fn extension_token(t: &T, origin: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    let r = t
+        .http
+        .post(t.real(
+            "login.microsoftonline.com",
+            "/organizations/oauth2/v2.0/token",
+        ))
+        .header("Origin", origin)
+        .form(form)
+        .send()
+        .await
+        .expect("token");
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn extension_redeems_its_chromiumapp_code_from_its_own_origin_and_renews_per_resource() {
+    let t = start("demo");
+    let (verifier, challenge) = pkce();
+    let query = authorize_query(SIGNIN_SCOPE, &challenge, "select_account").replace(
+        &url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>(),
+        &url::form_urlencoded::byte_serialize(EXTENSION_REDIRECT.as_bytes()).collect::<String>(),
+    );
+    let url = t.real(
+        "login.microsoftonline.com",
+        &format!("/organizations/oauth2/v2.0/authorize?{query}"),
+    );
+    let r = t
+        .http
+        .post(&url)
+        .form(&[("upn", ADMIN)])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(r.status(), 302);
+    let location = r.headers()["location"].to_str().expect("loc").to_string();
+    assert!(location.starts_with(EXTENSION_REDIRECT), "{location}");
+    let code = fragment(&location)["code"].clone();
+
+    let redeem = [
+        ("client_id", CLIENT_ID),
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("code_verifier", verifier.as_str()),
+        ("redirect_uri", EXTENSION_REDIRECT),
+        ("scope", DISCO_SCOPE),
+    ];
+    // Another extension's origin is not the registered redirect URI's.
+    let (status, body) = extension_token(
+        &t,
+        "chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        &redeem,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error_codes"][0].as_u64()),
+        (400, Some(9002326))
+    );
+    let (status, body) = extension_token(&t, EXTENSION_ORIGIN, &redeem).await;
+    assert_eq!(status, 200, "{body}");
+    let rt = body["refresh_token"].as_str().expect("rt").to_string();
+
+    // Per-resource renewals from the refresh token, as acquireTokenSilent sends them.
+    let graph_scope =
+        "https://graph.microsoft.com/Application.Read.All openid profile offline_access";
+    let (status, tok) = extension_token(
+        &t,
+        EXTENSION_ORIGIN,
+        &[
+            ("client_id", CLIENT_ID),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", rt.as_str()),
+            ("scope", graph_scope),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{tok}");
+    assert_eq!(
+        claims(tok["access_token"].as_str().expect("at"))["aud"],
+        GRAPH
+    );
+
+    // The request log names each token request's grant and scope, never its secrets.
+    let state = t.state().await;
+    let grants: Vec<(String, String)> = state["requests"]
+        .as_array()
+        .expect("log")
+        .iter()
+        .filter_map(|e| {
+            let g = e.get("grant")?;
+            Some((
+                g["grant_type"].as_str()?.to_string(),
+                g["scope"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    assert_eq!(
+        grants,
+        vec![
+            ("authorization_code".to_string(), DISCO_SCOPE.to_string()),
+            ("authorization_code".to_string(), DISCO_SCOPE.to_string()),
+            ("refresh_token".to_string(), graph_scope.to_string()),
+        ]
+    );
+    let log = state["requests"].to_string();
+    assert!(!log.contains(&code) && !log.contains(&rt) && !log.contains(&verifier));
+}

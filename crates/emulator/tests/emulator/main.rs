@@ -1,5 +1,6 @@
 //! Integration tests: one per emulated rule, against a real HTTPS server.
 
+mod clouds;
 mod common;
 mod control;
 mod dataverse;

@@ -26,6 +26,10 @@ pub const HOSTS: &[&str] = &[
     "contosodev.crm.dynamics.com",
     "contosoeu.crm4.dynamics.com",
     "unknownorg.crm.dynamics.com",
+    "login.microsoftonline.us",
+    "globaldisco.crm.microsoftdynamics.us",
+    "graph.microsoft.us",
+    "contosogov.crm.microsoftdynamics.us",
 ];
 
 pub struct T {
