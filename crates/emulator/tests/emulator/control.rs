@@ -265,22 +265,8 @@ async fn revoke_sign_in_ends_refresh_tokens_and_sessions_but_not_access_tokens()
     assert_eq!(b["error"], "invalid_grant");
     assert_eq!(b["error_codes"], json!([50173]));
     // The session cookie no longer signs in silently.
-    let silent = t.real(
-        "login.microsoftonline.com",
-        &format!(
-            "/organizations/oauth2/v2.0/authorize?{}",
-            authorize_query(scope, &challenge, "none")
-        ),
-    );
-    let r = t
-        .http
-        .get(&silent)
-        .header("Cookie", &cookie)
-        .send()
-        .await
-        .expect("authorize");
     assert_eq!(
-        fragment(r.headers()["location"].to_str().expect("loc"))["error"],
+        silent_authorize_error(&t, &cookie, scope, &challenge).await,
         "login_required"
     );
     // An access token already issued stays valid until it expires.

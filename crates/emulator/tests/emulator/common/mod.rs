@@ -208,6 +208,27 @@ pub fn authorize_query(scope: &str, challenge: &str, prompt: &str) -> String {
     s.finish()
 }
 
+/// Asks for a code without a prompt (`prompt=none`) with this session cookie; returns the
+/// `error` of the answer's fragment ("" when a code came back).
+pub async fn silent_authorize_error(t: &T, cookie: &str, scope: &str, challenge: &str) -> String {
+    let url = t.real(
+        "login.microsoftonline.com",
+        &format!(
+            "/organizations/oauth2/v2.0/authorize?{}",
+            authorize_query(scope, challenge, "none")
+        ),
+    );
+    let r = t
+        .http
+        .get(&url)
+        .header("Cookie", cookie)
+        .send()
+        .await
+        .expect("authorize");
+    let location = r.headers()["location"].to_str().expect("loc").to_owned();
+    fragment(&location).remove("error").unwrap_or_default()
+}
+
 /// Signs `upn` in through the sign-in page; returns (code, session cookie).
 pub async fn sign_in(t: &T, scope: &str, challenge: &str) -> (String, String) {
     let url = t.real(
