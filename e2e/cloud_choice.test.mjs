@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  ADMIN, CLIENT_ID, PRODUCTION_CONFIG, assertAccessible, environment, openSession, waitForDashboard,
+  ADMIN, CLIENT_ID, PRODUCTION_CONFIG, assertAccessible, environment, openSession, screenshot, waitForDashboard,
 } from "./support.mjs";
 
 /** GCC High's hosts (the core's cloud table): sign-in, discovery, Graph, Dataverse. */
@@ -35,6 +35,7 @@ test("a cloud chosen on the sign-in screen is the one signed in to, and requests
   const cloud = page.getByTestId("cloud");
   assert.equal(await cloud.getAttribute("data-cloud"), "gcc-high");
   assert.match(await cloud.innerText(), /login\.microsoftonline\.us/);
+  await screenshot(page, "sign-in-cloud-choice");
   const popupPromise = page.context().waitForEvent("page");
   await page.getByTestId("sign-in").click();
   const popup = await popupPromise;

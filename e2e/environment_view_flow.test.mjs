@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   CREATE_USER, appUser, download, envRow, environment, finishRun, loggedRequests, openDashboard, openEnvironment,
-  openSession, readPlan, tenantWrites, waitForOutcome,
+  openSession, readPlan, screenshot, tenantWrites, waitForOutcome,
 } from "./support.mjs";
 
 const guideStatuses = (page) => page.getByTestId("guide-step").evaluateAll((els) => els.map((el) => el.dataset.status));
@@ -118,6 +118,7 @@ test("cancel is offered only while the run can still be cancelled", async (t) =>
   const lastRun = envRow(page, prod.id).getByTestId("env-last-run");
   assert.equal(await lastRun.getAttribute("data-outcome"), "cancelled");
   assert.match(await lastRun.textContent(), /Setup cancelled; nothing was written/);
+  await screenshot(page, "dashboard-last-run");
   const report = JSON.parse((await download(page, "report-json")).text);
   const runs = report.environments.filter((r) => r.environment.id === prod.id && r.mode === "setup");
   assert.deepEqual(runs.map((r) => r.outcome?.outcome), ["cancelled", "failed", "cancelled"]);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import {
   ADMIN, ASSOCIATE_ROLE, CREATE_USER, US_APP_ID, WORK365_ROLES, assertAccessible, assertConfigured, assertOnlyCloudHosts,
   environment, finishRun, heldRoles, lastSeq, loggedRequests, openDashboard, openEnvironment, openSession,
-  readPlan, waitForStep,
+  readPlan, screenshot, waitForStep,
 } from "./support.mjs";
 
 const ASSOCIATE_PATH = "/api/data/v9.2/systemusers(*)/systemuserroles_association/$ref";
@@ -49,6 +49,7 @@ test("an expired sign-in mid-run shows sign-in-again; signing in continues the r
   assert.equal(await page.getByTestId("outcome").count(), 0, "the run waits: it has not ended");
   assert.match(await page.getByTestId("live").innerText(), /sign-in needs renewing/i);
   await assertAccessible(assert, page, "the run waiting for sign-in-again");
+  await screenshot(page, "sign-in-again");
 
   // The admin signs in again in Microsoft's window; the run continues by itself.
   const popupPromise = page.context().waitForEvent("page");
