@@ -6,10 +6,10 @@
 // built extension carries inline script.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
-  cloudTable, contentScriptMatches, hostPermissions, inlineScripts, manifestForCloud, missingForCloud,
+  cloudTable, contentScriptMatches, hostPermissions, inlineScripts, manifestForCloud, missingForCloud, packageFiles,
   permissionProblems,
 } from "../js/extension-policy.mjs";
 
@@ -19,12 +19,6 @@ const CLOUDS = ["public", "gcc", "gcc-high", "dod", "china"];
 const tables = Object.fromEntries(CLOUDS.map((cloud) => [cloud, cloudTable(cloud)]));
 const publicCloud = tables.public;
 const rootManifest = () => JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8"));
-
-function htmlFiles(dir, prefix = "") {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory()
-    ? htmlFiles(join(dir, e.name), `${prefix}${e.name}/`)
-    : e.name.endsWith(".html") ? [`${prefix}${e.name}`] : []));
-}
 
 test("manifest.json asks only for identity, sidePanel, storage and the public cloud's hosts, with the content script on its admin center", () => {
   const manifest = rootManifest();
@@ -80,7 +74,7 @@ test("the built extension's manifest matches and none of its pages has inline sc
   const table = tables[config.cloud ?? "public"];
   assert.deepEqual(permissionProblems(built, table), []);
   assert.deepEqual(missingForCloud(built, table), []);
-  const pages = htmlFiles(UNPACKED);
+  const pages = packageFiles(UNPACKED).filter((file) => file.endsWith(".html"));
   assert.ok(pages.includes("index.html"), `pages: ${pages}`);
   for (const page of pages) {
     assert.deepEqual(inlineScripts(readFileSync(join(UNPACKED, page), "utf8")), [], `${page} has inline script`);

@@ -5,11 +5,18 @@
 //
 //   node js/extension-policy.mjs
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const ROOT = resolve(import.meta.dirname, "..");
+
+/** Every file below `dir`, as sorted paths relative to it ("a/b.js"). */
+export function packageFiles(dir, prefix = "") {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? packageFiles(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
+    .sort();
+}
 
 /** API permissions the extension may use: sign-in window, side panel, settings. */
 export const ALLOWED_PERMISSIONS = ["identity", "sidePanel", "storage"];

@@ -7,10 +7,10 @@
 //
 // --config replaces dist/config.json (the tool's client id and cloud); --out
 // defaults to target/extension. Run after `trunk build --release`.
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { deflateRawSync, crc32 } from "node:zlib";
-import { cloudTable, inlineScripts, manifestForCloud, missingForCloud, permissionProblems } from "./extension-policy.mjs";
+import { cloudTable, inlineScripts, manifestForCloud, missingForCloud, packageFiles, permissionProblems } from "./extension-policy.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const args = process.argv.slice(2);
@@ -50,7 +50,7 @@ cpSync(join(ROOT, "extension"), join(unpacked, "extension"), { recursive: true }
 writeFileSync(join(unpacked, "config.json"), JSON.stringify(config, null, 2) + "\n");
 writeFileSync(join(unpacked, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
 
-const files = walk(unpacked);
+const files = packageFiles(unpacked);
 for (const file of files.filter((f) => f.endsWith(".html"))) {
   const inline = inlineScripts(readFileSync(join(unpacked, file), "utf8"));
   if (inline.length) throw new Error(`${file} has inline script, which extension pages refuse: ${inline.join(" ")}`);
@@ -64,12 +64,6 @@ const entries = files.map((file) => [file, file === "manifest.json"
 const zipPath = join(out, `w365-appuser-extension-${manifest.version}.zip`);
 writeFileSync(zipPath, zip(entries));
 console.log(`extension: ${relative(ROOT, unpacked)}/ (${files.length} files), ${relative(ROOT, zipPath)} (${statSync(zipPath).size} bytes)`);
-
-function walk(dir, prefix = "") {
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
-    .sort();
-}
 
 // A minimal ZIP writer (deflate, no extra fields, a fixed 1980-01-01 time so the
 // same input gives the same bytes).

@@ -6,30 +6,24 @@
 
 use w365_core::cloud::Cloud;
 
+use crate::run::tab_storage;
+
 /// The sessionStorage key.
 pub const KEY: &str = "w365-appuser.cloud";
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok()?
-}
-
 /// The cloud chosen earlier in this session, if it is still one of `choices`.
 pub fn remembered(choices: &[Cloud]) -> Option<Cloud> {
-    let key = storage()?.get_item(KEY).ok()??;
+    let key = tab_storage::get(KEY)?;
     choices.iter().find(|c| c.key() == key).cloned()
 }
 
-/// Remembers the cloud the admin signed in to; a full or blocked storage only costs
-/// asking again after a reload, so errors are ignored.
+/// Remembers the cloud the admin signed in to (a storage that refuses only costs asking
+/// again after a reload).
 pub fn remember(cloud: &Cloud) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(KEY, cloud.key());
-    }
+    tab_storage::set(KEY, cloud.key());
 }
 
 /// Forgets the choice (sign-out).
 pub fn forget() {
-    if let Some(s) = storage() {
-        let _ = s.remove_item(KEY);
-    }
+    tab_storage::remove(KEY);
 }

@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::tab_storage;
+
 /// The sessionStorage key.
 pub const KEY: &str = "w365-appuser.guide";
 
@@ -16,34 +18,27 @@ struct Progress {
     confirmed: usize,
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok()?
-}
-
 /// Guide steps confirmed in `environment_id`'s run (0 when none, or another environment's).
 pub fn confirmed(environment_id: &str) -> usize {
-    storage()
-        .and_then(|s| s.get_item(KEY).ok().flatten())
+    tab_storage::get(KEY)
         .and_then(|text| serde_json::from_str::<Progress>(&text).ok())
         .filter(|p| p.environment_id == environment_id)
         .map_or(0, |p| p.confirmed)
 }
 
-/// Notes that `confirmed` steps are confirmed; a full or blocked storage only costs the
-/// resume, so errors are ignored.
+/// Notes that `confirmed` steps are confirmed (see [`tab_storage`] for why a failure is
+/// ignored).
 pub fn save(environment_id: &str, confirmed: usize) {
     let progress = Progress {
         environment_id: environment_id.to_owned(),
         confirmed,
     };
-    if let (Some(s), Ok(text)) = (storage(), serde_json::to_string(&progress)) {
-        let _ = s.set_item(KEY, &text);
+    if let Ok(text) = serde_json::to_string(&progress) {
+        tab_storage::set(KEY, &text);
     }
 }
 
 /// Forgets the progress (the run ended, or sign-out).
 pub fn clear() {
-    if let Some(s) = storage() {
-        let _ = s.remove_item(KEY);
-    }
+    tab_storage::remove(KEY);
 }

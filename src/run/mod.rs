@@ -6,3 +6,4 @@ pub mod guide_progress;
 pub mod observed;
 pub mod prompter;
 pub mod store;
+pub mod tab_storage;

@@ -11,6 +11,8 @@ use w365_core::ids::AppId;
 use w365_core::procedure::Mode;
 use w365_core::record::{EnvironmentRun, Operator, RunRecord, SCHEMA_VERSION};
 
+use super::tab_storage;
+
 /// The sessionStorage key.
 pub const KEY: &str = "w365-appuser.session";
 
@@ -148,13 +150,9 @@ impl Saved {
     }
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok()?
-}
-
 /// The saved session, if there is a readable one.
 pub fn load() -> Option<Saved> {
-    let text = storage()?.get_item(KEY).ok()??;
+    let text = tab_storage::get(KEY)?;
     let stored: Stored = serde_json::from_str(&text).ok()?;
     let mut record = RunRecord::new(stored.operator, &stored.cloud, stored.started_at_ms);
     record.finished_at_ms = None;
@@ -166,16 +164,14 @@ pub fn load() -> Option<Saved> {
     })
 }
 
-/// Saves the session; a full or blocked storage only costs the resume, so errors are ignored.
+/// Saves the session (see [`tab_storage`] for why a failure is ignored).
 pub fn save(saved: &Saved) {
-    if let (Some(s), Ok(text)) = (storage(), serde_json::to_string(&saved.to_stored())) {
-        let _ = s.set_item(KEY, &text);
+    if let Ok(text) = serde_json::to_string(&saved.to_stored()) {
+        tab_storage::set(KEY, &text);
     }
 }
 
 /// Forgets the session (sign-out).
 pub fn clear() {
-    if let Some(s) = storage() {
-        let _ = s.remove_item(KEY);
-    }
+    tab_storage::remove(KEY);
 }

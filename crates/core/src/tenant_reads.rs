@@ -129,14 +129,17 @@ impl Leader<'_> {
                 let _ = waiter.send(answer.clone());
             }
         }
-        std::mem::forget(self);
     }
 }
 
 impl Drop for Leader<'_> {
     fn drop(&mut self) {
-        // Unanswered: dropping the senders wakes every waiter, who then asks again.
-        self.slots.borrow_mut().remove(self.key);
+        // Still in flight means unanswered (settle replaces or removes the slot): dropping
+        // the senders wakes every waiter, who then asks again.
+        let mut slots = self.slots.borrow_mut();
+        if matches!(slots.get(self.key), Some(Slot::InFlight(_))) {
+            slots.remove(self.key);
+        }
     }
 }
 
