@@ -3,7 +3,7 @@
 
 use crate::http::HttpClient;
 use crate::procedure::prompt::{Prompt, PromptAnswer};
-use crate::procedure::{Answer, Command, Input, Outcome, Procedure};
+use crate::procedure::{Answer, Command, Input, LockGrant, LockName, Outcome, Procedure};
 use crate::record::EnvironmentRef;
 use std::future::Future;
 use std::time::Duration;
@@ -36,6 +36,20 @@ pub trait Prompter {
     }
     /// Sees every command as it is issued (for live progress, countdowns).
     fn progress(&self, _environment: &EnvironmentRef, _command: &Command) {}
+    /// Takes `lock` (one per environment) for this run's writes: at once or `Busy` when
+    /// `wait` is false; when it is true, once another holder gave it back (a cancel may end
+    /// the wait with any answer). Without a lock manager: `Unavailable`, and the procedure
+    /// re-reads before it writes.
+    fn lock(
+        &self,
+        _environment: &EnvironmentRef,
+        _lock: &LockName,
+        _wait: bool,
+    ) -> impl Future<Output = LockGrant> {
+        std::future::ready(LockGrant::Unavailable)
+    }
+    /// Gives `lock` back (a lock not held is ignored).
+    fn unlock(&self, _lock: &LockName) {}
 }
 
 /// Runs the procedure to its end and returns the outcome; the record stays in `machine`.
@@ -51,13 +65,22 @@ pub async fn drive<C: HttpClient, S: Sleeper, P: Prompter>(
         None => machine.start(sleeper.now_ms()),
     };
     loop {
+        // Verified or over: no write can follow, so another tab may have the environment.
+        if let Some(lock) = machine.release_write_lock() {
+            prompts.unlock(&lock);
+        }
         prompts.progress(&env, &cmd);
         if prompts.is_cancelled() && !machine.is_done() {
             cmd = machine.handle(Input::Cancel, sleeper.now_ms());
             continue;
         }
         cmd = match cmd {
-            Command::Done { outcome } => return outcome,
+            Command::Done { outcome } => {
+                // Also a lock taken just as the run was cancelled, which the procedure never
+                // heard was granted.
+                prompts.unlock(&machine.lock_name());
+                return outcome;
+            }
             Command::Send { requests } => {
                 let futures = requests.into_iter().map(|o| async move {
                     Answer {
@@ -97,6 +120,14 @@ pub async fn drive<C: HttpClient, S: Sleeper, P: Prompter>(
                     machine.handle(Input::Cancel, sleeper.now_ms())
                 } else {
                     machine.handle(Input::Woke, sleeper.now_ms().max(at_ms))
+                }
+            }
+            Command::Lock { lock, wait } => {
+                let grant = prompts.lock(&env, &lock, wait).await;
+                if prompts.is_cancelled() {
+                    machine.handle(Input::Cancel, sleeper.now_ms())
+                } else {
+                    machine.handle(Input::Lock { grant }, sleeper.now_ms())
                 }
             }
             Command::RenewSignIn { audience } => match prompts.renew_sign_in(&audience).await {

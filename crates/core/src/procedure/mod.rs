@@ -11,11 +11,13 @@
 
 pub mod assessment;
 pub mod inspection;
+pub mod lock;
 pub mod prompt;
 pub mod retry;
 mod types;
 mod writes;
 
+pub use lock::{LockGrant, LockName};
 pub use types::*;
 
 use crate::dataverse::roles::Role;
@@ -81,6 +83,7 @@ pub struct Procedure {
     reread_users: Vec<AppUser>,
     last: Option<Command>,
     record: EnvironmentRun,
+    lock: lock::WriteLock,
 }
 
 impl Procedure {
@@ -132,6 +135,7 @@ impl Procedure {
             reread_users: Vec::new(),
             last: None,
             record,
+            lock: lock::WriteLock::default(),
         }
     }
 
@@ -235,6 +239,9 @@ impl Procedure {
                 self.resume(now_ms)
             }
             (Input::SignInRenewed, Some(Command::RenewSignIn { .. })) => self.resume(now_ms),
+            (Input::Lock { grant }, Some(Command::Lock { wait, .. })) => {
+                self.on_lock(grant, wait, now_ms)
+            }
             (Input::SignInFailed { .. }, Some(Command::RenewSignIn { audience })) => {
                 self.fail(ProcedureError::SignInExpired { audience }, now_ms)
             }
@@ -257,6 +264,9 @@ impl Procedure {
     }
 
     fn send(&mut self, reqs: Vec<(Purpose, HttpRequest)>, stage: Stage, now_ms: u64) -> Command {
+        if let Some(wait_for_lock) = self.lock_before_writes(&reqs) {
+            return wait_for_lock;
+        }
         let pending: Vec<Pending> = reqs
             .into_iter()
             .map(|(purpose, request)| {

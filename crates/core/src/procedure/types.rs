@@ -2,6 +2,7 @@
 //! and what it is run for.
 
 use super::assessment::{Assessment, Evidence};
+use super::lock::{LockGrant, LockName};
 use super::prompt::{Prompt, PromptAnswer};
 use super::retry::RetryPolicy;
 use crate::cloud::CloudEndpoints;
@@ -78,6 +79,15 @@ pub enum Command {
         /// The resource, e.g. `https://contoso.crm.dynamics.com`.
         audience: String,
     },
+    /// Take the environment's write lock before writing, then answer [`Input::Lock`]: without
+    /// waiting first (`wait: false`: answer `Busy` if another tab holds it), then, if busy,
+    /// waiting for it (`wait: true`: answer once held; show that another tab holds it).
+    Lock {
+        /// The lock (one per environment).
+        lock: LockName,
+        /// Whether to wait for it.
+        wait: bool,
+    },
     /// Finished.
     Done {
         /// How it ended.
@@ -107,6 +117,11 @@ pub enum Input {
     SignInFailed {
         /// What MSAL said.
         message: String,
+    },
+    /// How the last [`Command::Lock`] went.
+    Lock {
+        /// Acquired, busy or unavailable.
+        grant: LockGrant,
     },
     /// Stop as soon as possible; no further writes are sent.
     Cancel,
@@ -269,6 +284,10 @@ pub struct Options {
     pub retry: RetryPolicy,
     /// Seed for backoff jitter (replayable runs).
     pub seed: u64,
+    /// Take the environment's write lock ([`Command::Lock`]) before the first write. The app
+    /// does; sans-IO tests that script every request leave it off.
+    #[serde(default)]
+    pub write_lock: bool,
 }
 
 impl Default for Options {
@@ -280,6 +299,7 @@ impl Default for Options {
             guide_confirmed: 0,
             retry: RetryPolicy::default(),
             seed: 0x5EED,
+            write_lock: false,
         }
     }
 }

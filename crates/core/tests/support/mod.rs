@@ -109,6 +109,10 @@ pub fn run(
                 now = *at_ms;
                 Input::Woke
             }
+            // One procedure alone: the lock is free (tests/write_lock.rs plays two).
+            Command::Lock { .. } => Input::Lock {
+                grant: w365_core::procedure::LockGrant::Acquired,
+            },
             Command::RenewSignIn { .. } => {
                 if renew_ok {
                     Input::SignInRenewed
