@@ -43,8 +43,9 @@ if (problems.length) throw new Error(`manifest.json asks for more than it may:\n
 const unpacked = join(out, "unpacked");
 rmSync(unpacked, { recursive: true, force: true });
 mkdirSync(unpacked, { recursive: true });
-// The static site's redirect page is not needed: chrome.identity takes the answer.
-const STATIC_ONLY = new Set(["redirect.html", "redirect.js"]);
+// The static site's redirect page is not needed: chrome.identity takes the answer. Nor are
+// the static hosts' header files: extension pages get their policy from the manifest.
+const STATIC_ONLY = new Set(["redirect.html", "redirect.js", "_headers", "staticwebapp.config.json"]);
 cpSync(dist, unpacked, { recursive: true, filter: (src) => !STATIC_ONLY.has(relative(dist, src)) });
 cpSync(join(ROOT, "extension"), join(unpacked, "extension"), { recursive: true });
 writeFileSync(join(unpacked, "config.json"), JSON.stringify(config, null, 2) + "\n");

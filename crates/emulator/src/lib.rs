@@ -17,6 +17,7 @@ pub mod dataverse;
 pub mod discovery;
 pub mod faults;
 pub mod graph;
+pub mod headers_file;
 pub mod http;
 pub mod identity;
 pub mod ids;
