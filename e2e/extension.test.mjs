@@ -103,6 +103,58 @@ function persistedStorage(target) {
   });
 }
 
+/**
+ * The content script's button. Its shadow root is closed, so neither the page nor Playwright's
+ * selectors reach it; DevTools does (DOM.getDocument with `pierce`). Returns where it is, its
+ * text, its shadow root's mode and the CDP session (for `clickFromPage`).
+ */
+async function launcher(page, timeout = 15_000) {
+  const cdp = await page.context().newCDPSession(page);
+  const deadline = Date.now() + timeout;
+  const find = (node, name) => {
+    if (node.localName === name) return node;
+    for (const child of [...(node.children ?? []), ...(node.shadowRoots ?? [])]) {
+      const found = find(child, name);
+      if (found) return found;
+    }
+    return null;
+  };
+  while (Date.now() < deadline) {
+    const { root } = await cdp.send("DOM.getDocument", { depth: -1, pierce: true });
+    const host = find(root, "w365-appuser-launcher");
+    const shadow = host?.shadowRoots?.[0];
+    const button = shadow && find(shadow, "button");
+    if (button) {
+      const { model } = await cdp.send("DOM.getBoxModel", { backendNodeId: button.backendNodeId });
+      const [x1, y1, , , x3, y3] = model.border;
+      const attributes = Object.fromEntries((button.attributes ?? []).reduce((pairs, v, i, all) => (i % 2 ? pairs : [...pairs, [v, all[i + 1]]]), []));
+      return {
+        cdp,
+        backendNodeId: button.backendNodeId,
+        mode: shadow.shadowRootType,
+        testid: attributes["data-testid"],
+        text: (button.children ?? []).filter((c) => c.nodeType === 3).map((c) => c.nodeValue).join(""),
+        x: (x1 + x3) / 2,
+        y: (y1 + y3) / 2,
+      };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("the content script's button did not appear");
+}
+
+/**
+ * The page's own script clicks the real button (as if it had got hold of it): `click()` and a
+ * dispatched MouseEvent, both untrusted.
+ */
+async function clickFromPage(button) {
+  const { object } = await button.cdp.send("DOM.resolveNode", { backendNodeId: button.backendNodeId });
+  await button.cdp.send("Runtime.callFunctionOn", {
+    objectId: object.objectId,
+    functionDeclaration: "function () { this.click(); this.dispatchEvent(new MouseEvent('click', { bubbles: true, composed: true })); this.focus(); this.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true })); }",
+  });
+}
+
 /** A JWT (header.claims…) or one of MSAL's credential types (its cache keys and entries). */
 const TOKEN_LIKE = /eyJ[\w-]+\.eyJ[\w-]+|accesstoken|refreshtoken|idtoken/i;
 
@@ -138,11 +190,13 @@ test("admin-center button opens the extension on that environment, signs in thro
   // The admin center's environment page, served by the emulator under its real host name.
   const admin = await browser.context.newPage();
   await admin.goto(`https://admin.powerplatform.microsoft.com/manage/environments/${prod.id}/hub`);
-  const button = admin.getByTestId("w365-switch");
-  await button.waitFor();
-  assert.equal(await button.innerText(), "Switch Work 365 to the application user");
+  const button = await launcher(admin);
+  assert.equal(button.text, "Switch Work 365 to the application user");
+  assert.equal(button.testid, "w365-switch");
+  assert.equal(button.mode, "closed", "the page's scripts get no handle on the button");
   await screenshot(admin, "extension-admin-center");
-  await button.click();
+  // The admin's own click (a trusted event).
+  await admin.mouse.click(button.x, button.y);
 
   // The side panel (Chromium has one) shows the app with the environment preselected.
   const appUrl = `chrome-extension://${EXTENSION_ID}/index.html?env=${prod.id}`;
@@ -216,7 +270,7 @@ test("admin-center button opens the extension on that environment, signs in thro
   t.diagnostic(`side panel sessionStorage keys: ${stored.sessionStorage.map(([k]) => k).join(", ") || "none"}; localStorage keys: ${stored.localStorage.map(([k]) => k).join(", ") || "none"}`);
 });
 
-test("without a user gesture the side panel cannot open: the app opens in a tab beside the admin center and signs in there on that environment", async (t) => {
+test("the page cannot drive the button; where the side panel cannot open, the admin's click opens the app in a tab beside the admin center, once", async (t) => {
   const emulator = await startEmulator({ scenario: "demo", config: PRODUCTION_CONFIG });
   const browser = await launchWithExtension(emulator).catch(async (e) => { await emulator.stop(); throw e; });
   t.after(async () => {
@@ -225,28 +279,48 @@ test("without a user gesture the side panel cannot open: the app opens in a tab 
   });
   const { tenant } = await emulator.state();
   const prod = environment({ tenant, scenario: "demo" }, "contosoprod");
-  if (!browser.context.serviceWorkers().length) await browser.context.waitForEvent("serviceworker");
+  const [worker] = browser.context.serviceWorkers().length
+    ? browser.context.serviceWorkers()
+    : [await browser.context.waitForEvent("serviceworker")];
 
-  // The page presses the button itself, from a script and without any user
-  // activation, as soon as the content script has put it there: the service
-  // worker's sidePanel.open() then throws ("may only be called in response to a
-  // user gesture") and openApp falls back to a tab.
   const admin = await browser.context.newPage();
-  await admin.addInitScript(() => {
-    const timer = setInterval(() => {
-      const button = document.querySelector("w365-appuser-launcher")?.shadowRoot?.querySelector("button");
-      if (!button) return;
-      clearInterval(timer);
-      button.click();
-    }, 100);
-  });
-  const appUrl = `chrome-extension://${EXTENSION_ID}/index.html?env=${prod.id}`;
-  const opened = browser.context.waitForEvent("page", { predicate: (p) => p.url() === appUrl, timeout: 15_000 });
   await admin.goto(`https://admin.powerplatform.microsoft.com/manage/environments/${prod.id}/hub`);
-  const app = await opened;
+  const button = await launcher(admin);
+  const appUrl = `chrome-extension://${EXTENSION_ID}/index.html?env=${prod.id}`;
+  const opened = () => browser.context.pages().filter((p) => p.url() === appUrl).length;
+
+  // The page's scripts find no button (closed shadow root) …
+  assert.equal(await admin.evaluate(() => document.querySelector("w365-appuser-launcher")?.shadowRoot ?? null), null);
+  assert.equal(await admin.evaluate(() => document.querySelectorAll("button").length), 0, "no button in the page's DOM");
+  // … and a script that clicks the real button anyway (untrusted events) opens nothing.
+  await clickFromPage(button);
+  await admin.waitForTimeout(2000);
+  assert.equal(opened(), 0, "a scripted click opened no tab");
+  await assert.rejects(waitForAppPage(browser, appUrl, 1500), /no page/, "a scripted click opened no side panel");
+
+  // A browser where the side panel cannot open (no gesture left, or none at all): the admin's
+  // own click opens the app in a tab next to the admin center.
+  const patched = await worker.evaluate(() => {
+    const refuse = () => Promise.reject(new Error("no side panel here"));
+    try {
+      Object.defineProperty(chrome.sidePanel, "open", { value: refuse, configurable: true, writable: true });
+    } catch {
+      chrome.sidePanel.open = refuse;
+    }
+    return chrome.sidePanel.open === refuse;
+  });
+  assert.ok(patched, "the side panel is made unavailable in the service worker");
+  const tabOpened = browser.context.waitForEvent("page", { predicate: (p) => p.url() === appUrl, timeout: 15_000 });
+  await admin.mouse.click(button.x, button.y);
+  const app = await tabOpened;
   app.setDefaultTimeout(20_000);
   const tabs = browser.context.pages().map((p) => p.url());
   assert.equal(tabs.indexOf(appUrl), tabs.indexOf(admin.url()) + 1, `the app's tab sits next to the admin center's: ${tabs.join(", ")}`);
+  // A second click at once is rate-limited: still one tab.
+  await admin.bringToFront();
+  await admin.mouse.click(button.x, button.y);
+  await admin.waitForTimeout(1500);
+  assert.equal(opened(), 1, "one opening per few seconds per tab");
 
   // Sign-in in the tab: the silent attempt fails quietly, the window signs in.
   await app.getByTestId("sign-in").waitFor();
