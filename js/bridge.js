@@ -138,6 +138,28 @@ export async function bridgeSignInPopup() {
   }
 }
 
+// Signs the runs' operator in again (the sign-in-again button). The runs belong to the account
+// that started them: another account is refused, its tokens dropped at once, and the operator
+// stays the active account, so no request is ever sent as the other one.
+export async function bridgeSignInAgain(homeAccountId, loginHint) {
+  requireApp();
+  const operator = app.getAllAccounts().find((a) => a.homeAccountId === homeAccountId) || app.getActiveAccount();
+  let result;
+  try {
+    const request = { scopes: loginScopes, extraScopesToConsent: extraScopes, prompt: "select_account", loginHint };
+    result = extension ? await viaIdentityApi(request, true) : await app.loginPopup(request);
+  } catch (err) {
+    throw toBridgeError(err);
+  }
+  if (result.account?.homeAccountId !== homeAccountId) {
+    await app.clearCache({ account: result.account }).catch(() => {});
+    if (operator) app.setActiveAccount(operator);
+    throw fail("wrong_account", "wrong_account", `signed in as ${result.account?.username || "another account"}, not as ${loginHint}`);
+  }
+  app.setActiveAccount(result.account);
+  return accountJson(result.account);
+}
+
 // One resource per call, as Entra requires.
 export async function bridgeAcquireToken(scope) {
   requireApp();

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use w365_appuser::cloud_choice;
 use w365_appuser::run::guide_progress;
 use w365_appuser::run::prompter::UiPrompter;
-use w365_appuser::run::store::{self, ActiveRun, Saved};
+use w365_appuser::run::store::{self, Saved, Slot};
 use w365_appuser::ui::dashboard::filter::{visible, RowKey, SortKey};
 use w365_appuser::ui::dashboard::row_status::{AppUserState, RowInfo, RowStatus};
 use w365_appuser::ui::environment::steps::{StepBoard, StepStatus};
@@ -263,16 +263,30 @@ fn the_run_record_survives_a_round_trip_through_session_storage() {
         "public",
         1,
     );
-    saved.active = Some(ActiveRun {
-        environment_id: guid(7),
-        mode: Mode::Setup,
-        data_center: AppId::parse(WORK365_US_APP_ID).ok(),
+    let unfinished = w365_core::resume::StoredRun {
+        operator: "admin@contoso.onmicrosoft.com".into(),
+        cloud: "public".into(),
+        mode: "setup".into(),
+        batch: false,
+        environments: vec![guid(7)],
+        finished: Vec::new(),
+        data_center: Some(WORK365_US_APP_ID.into()),
         plan_confirmed: true,
-    });
+        saved_at_ms: 1,
+    };
+    saved.set_unfinished(Slot::View, Some(&unfinished));
     saved.add_run(run_with(Outcome::Cancelled), 2);
     store::save(&saved);
     let loaded = store::load().expect("saved session");
-    assert_eq!(loaded.active, saved.active);
+    assert_eq!(loaded.unfinished(Slot::View), saved.unfinished(Slot::View));
+    assert_eq!(
+        serde_json::from_str::<w365_core::resume::StoredRun>(
+            &loaded.unfinished(Slot::View).unwrap()
+        )
+        .unwrap(),
+        unfinished
+    );
+    assert_eq!(loaded.unfinished(Slot::Batch), None);
     assert_eq!(loaded.run_count(), 1);
     assert_eq!(loaded.record.operator, saved.record.operator);
     // Runs from before the reload pass through to the report unchanged.
@@ -362,4 +376,43 @@ fn a_run_end_names_how_it_ended_for_the_row() {
     let mut unfinished = run_with(Outcome::Cancelled);
     unfinished.outcome = None;
     assert_eq!(RunEnd::of(&unfinished, Mode::Setup), None);
+}
+
+#[wasm_bindgen_test]
+async fn one_sign_in_answers_every_run_waiting_for_it_in_every_prompter() {
+    let owner = Owner::new();
+    owner.set();
+    // MSAL is not started here, so every silent renewal fails: each run waits for the admin.
+    let endpoints = Cloud::Public.endpoints();
+    let batch = UiPrompter::new(Some(endpoints.clone()), None);
+    let view = UiPrompter::new(Some(endpoints), None);
+    let waits = futures_util::future::join3(
+        batch.renew_sign_in("https://contoso001.crm.dynamics.com"),
+        batch.renew_sign_in("https://contoso002.crm.dynamics.com"),
+        view.renew_sign_in("https://contosoprod.crm.dynamics.com"),
+    );
+    let admin = async {
+        for _ in 0..200 {
+            if batch.renewal().get_untracked().len() == 2
+                && view.renewal().get_untracked().len() == 1
+            {
+                break;
+            }
+            w365_appuser::run::clock::sleep_ms(10).await;
+        }
+        assert_eq!(
+            batch.renewal().get_untracked().len(),
+            2,
+            "both batch runs wait"
+        );
+        assert_eq!(view.renewal().get_untracked().len(), 1);
+        // One sign-in, from either panel.
+        w365_appuser::run::prompter::signed_in_again_everywhere();
+    };
+    let ((a, b, c), ()) = futures_util::future::join(waits, admin).await;
+    // Every run woke and asked MSAL again for its own resource (which fails here, as MSAL
+    // is not started): none is left waiting.
+    assert!(a.is_err() && b.is_err() && c.is_err());
+    assert!(batch.renewal().get_untracked().is_empty());
+    assert!(view.renewal().get_untracked().is_empty());
 }

@@ -15,6 +15,8 @@ extern "C" {
     fn bridge_sso_silent(login_hint: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = bridgeSignInPopup)]
     fn bridge_sign_in_popup() -> js_sys::Promise;
+    #[wasm_bindgen(js_name = bridgeSignInAgain)]
+    fn bridge_sign_in_again(home_account_id: &str, login_hint: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = bridgeAcquireToken)]
     fn bridge_acquire_token(scope: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = bridgeRenewToken)]
@@ -60,6 +62,8 @@ pub enum AuthErrorKind {
     PopupBlocked,
     /// The identity provider could not be reached.
     Network,
+    /// Signed in again as another account than the one the runs belong to.
+    WrongAccount,
     /// Anything else MSAL reported.
     Other,
 }
@@ -81,6 +85,7 @@ impl AuthError {
             AuthErrorKind::Cancelled => "The sign-in window was closed before it finished; press Sign in to try again.",
             AuthErrorKind::PopupBlocked => "The browser blocked the sign-in window: allow pop-ups for this page, then press Sign in again.",
             AuthErrorKind::Network => "The Microsoft sign-in service could not be reached: check the network, then try again.",
+            AuthErrorKind::WrongAccount => "The waiting runs belong to the account that started them: press Sign in again and choose that account. Nothing was written as the other one.",
             AuthErrorKind::Other => "Sign-in failed; the code above tells Microsoft support what happened.",
         }
     }
@@ -147,6 +152,17 @@ pub async fn sign_in_silently(login_hint: Option<&str>) -> Result<Account, AuthE
 /// Signs in through Microsoft's sign-in window.
 pub async fn sign_in_with_popup() -> Result<Account, AuthError> {
     let json = settle(bridge_sign_in_popup()).await?;
+    required(parse_account(&json)?)
+}
+
+/// Signs `operator` in again through Microsoft's sign-in window, for runs that wait for it. Another
+/// account is refused (`WrongAccount`): its tokens are dropped and `operator` stays signed in.
+pub async fn sign_in_again_as(operator: &Account) -> Result<Account, AuthError> {
+    let json = settle(bridge_sign_in_again(
+        &operator.home_account_id,
+        &operator.username,
+    ))
+    .await?;
     required(parse_account(&json)?)
 }
 

@@ -5,11 +5,14 @@ mod cloud_picker;
 pub mod dashboard;
 pub mod environment;
 mod error_panel;
+mod framed;
 mod registration_guide;
 mod report;
+mod resume_prompt;
 pub mod session;
 mod sign_in;
 mod workspace;
 mod workspace_loader;
 
 pub use app::App;
+pub use framed::Framed;

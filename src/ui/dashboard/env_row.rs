@@ -15,7 +15,7 @@ pub fn EnvRowView(row: EnvRow) -> impl IntoView {
         move || {
             session.screen.set(Screen::Environment {
                 id: id.clone(),
-                resume: false,
+                resume: None,
             })
         }
     };
