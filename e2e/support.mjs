@@ -102,6 +102,19 @@ function control(base, method, path, json) {
   });
 }
 
+/**
+ * A shipped scenario changed by `change` (which edits the parsed JSON in place), written to a
+ * temporary file whose path `startEmulator({ scenario })` takes like a scenario name.
+ */
+export function scenarioVariant(name, change) {
+  const scenario = JSON.parse(readFileSync(join(ROOT, "crates", "emulator", "scenarios", `${name}.json`), "utf8"));
+  change(scenario);
+  const dir = mkdtempSync(join(tmpdir(), "w365-scenario-"));
+  const path = join(dir, `${name}-variant.json`);
+  writeFileSync(path, JSON.stringify(scenario));
+  return path;
+}
+
 /** Production configuration: Microsoft's public cloud, our client id. */
 export const PRODUCTION_CONFIG = { clientId: CLIENT_ID, cloud: "public" };
 
@@ -152,8 +165,8 @@ export const MICROSOFT_HOSTS = [
  * configuration. The profile allows third-party cookies so that ssoSilent's hidden
  * iframe can carry the sign-in session, as a browser that allows them would.
  */
-export async function launchBrowser(emulator, { mapHosts = true } = {}) {
-  const args = [...CHROMIUM_ARGS];
+export async function launchBrowser(emulator, { mapHosts = true, extraArgs = [] } = {}) {
+  const args = [...CHROMIUM_ARGS, ...extraArgs];
   if (mapHosts) {
     const rules = MICROSOFT_HOSTS.map((host) => `MAP ${host} 127.0.0.1:${emulator.port}`).join(", ");
     args.push(`--host-resolver-rules=${rules}`);
@@ -212,11 +225,12 @@ export const EU_APP_ID = "5e56ae97-9be1-40d3-938b-99ea52175a30";
  * Starts an emulator and a browser mapped onto it, opens a page, and registers
  * cleanup on the test `t`. Returns { emulator, browser, page }.
  */
-export async function openSession(t, { scenario = "demo", latencyMs = 0, config = PRODUCTION_CONFIG } = {}) {
+export async function openSession(t, { scenario = "demo", latencyMs = 0, config = PRODUCTION_CONFIG, extraArgs = [] } = {}) {
+  // A scenario given as a file (scenarioVariant) is read by the emulator as a path.
   const emulator = await startEmulator({ scenario, config, latencyMs });
   let browser;
   try {
-    browser = await launchBrowser(emulator);
+    browser = await launchBrowser(emulator, { extraArgs });
   } catch (error) {
     await emulator.stop();
     throw error;
