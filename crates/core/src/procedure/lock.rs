@@ -171,10 +171,4 @@ impl Procedure {
         }
         None
     }
-
-    /// Whether this run holds its environment's write lock (for a lock held when the run is
-    /// dropped, e.g. cancelled: the caller gives it back).
-    pub fn holds_write_lock(&self) -> bool {
-        self.lock == WriteLock::Held
-    }
 }
