@@ -9,6 +9,7 @@ pub mod cloud_choice;
 pub mod config;
 pub mod csp;
 pub mod launch;
+pub mod login_hint;
 pub mod run;
 pub mod ui;
 
