@@ -23,6 +23,7 @@ use crate::run::guide_progress;
 use crate::run::observed::{ObservedClient, Traffic};
 use crate::run::prompter::UiPrompter;
 use crate::run::store::ActiveRun;
+use crate::ui::consent_unknown::ConsentUnknownNote;
 use crate::ui::dashboard::row_status::RowInfo;
 use crate::ui::error_panel::ErrorPanel;
 use crate::ui::report::ReportBar;
@@ -311,6 +312,12 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
                     {instance.region.clone().map(|r| format!(" · region {r}"))}
                 </p>
             </div>
+            {
+                let tenant = instance.tenant_id.clone();
+                move || row.info.get().map(|i| view! {
+                    <ConsentUnknownNote notes=i.consent_unknown tenant=tenant.clone() />
+                })
+            }
             {resume.then(|| view! {
                 <p class="environment__note" data-testid="resume-note" role="status">
                     "Resuming the run a reload interrupted: inspecting again, then continuing. Writes already made are not repeated."
