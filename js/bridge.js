@@ -16,6 +16,7 @@ import {
   BrowserAuthError,
   CacheLookupPolicy,
 } from "@azure/msal-browser";
+import { nonceCheckingNetworkClient } from "./nonce_guard.mjs";
 
 let app = null;
 // Asked for at sign-in: the Dynamics permission (discovery and every environment).
@@ -116,7 +117,7 @@ export async function bridgeInit(configJson) {
       cache: { cacheLocation: "memoryStorage" },
       // The extension redeems codes of its own requests: its network client checks
       // the id token's nonce before MSAL sees (and caches) anything.
-      system: extension ? { networkClient: nonceCheckingNetworkClient() } : {},
+      system: extension ? { networkClient: nonceCheckingNetworkClient(expectedNonces, send, nonceMismatch) } : {},
     });
     await app.initialize();
   } catch (err) {
@@ -153,12 +154,64 @@ export async function bridgeSignInPopup() {
   requireApp();
   try {
     const request = { scopes: loginScopes, prompt: "select_account" };
-    const result = extension ? await viaIdentityApi(request, true) : await app.loginPopup(request);
+    const result = extension ? await viaIdentityApi(request, true) : await popupSignIn(request);
     app.setActiveAccount(result.account);
     return accountJson(result.account);
   } catch (err) {
     throw toBridgeError(err);
   }
+}
+
+// The redirect page's "Microsoft answered" signal (js/redirect.js).
+const ANSWERED_CHANNEL = "w365-appuser.sign-in-answered";
+
+// MSAL 5's popup flow waits for the redirect page's answer and does not notice a
+// window closed without one (it times out after a minute). A window the admin
+// closed, or one that stayed on a Microsoft error page, is "cancelled" at once;
+// MSAL's own wait is superseded by the next sign-in (overrideInteractionInProgress).
+async function popupSignIn(request) {
+  // Watching first: MSAL opens the window synchronously, before its first await.
+  const closed = watchNextPopup();
+  const login = app.loginPopup({ ...request, overrideInteractionInProgress: true });
+  try {
+    return await Promise.race([login, closed.withoutAnswer]);
+  } finally {
+    closed.stop();
+    login.catch(() => {});
+  }
+}
+
+// Watches the window the next window.open makes: `withoutAnswer` rejects with
+// user_cancelled when it is closed before the redirect page said Microsoft answered.
+function watchNextPopup() {
+  const open = window.open;
+  let popup = null;
+  let answered = false;
+  let timer;
+  const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(ANSWERED_CHANNEL) : null;
+  if (channel) channel.onmessage = () => { answered = true; };
+  window.open = function (...args) {
+    window.open = open;
+    popup = open.apply(this, args);
+    return popup;
+  };
+  const withoutAnswer = new Promise((_, reject) => {
+    timer = setInterval(() => {
+      if (popup?.closed && !answered && channel) {
+        clearInterval(timer);
+        reject(authError("user_cancelled", "the sign-in window was closed before Microsoft answered"));
+      }
+    }, 250);
+  });
+  withoutAnswer.catch(() => {});
+  return {
+    withoutAnswer,
+    stop() {
+      clearInterval(timer);
+      if (window.open !== open) window.open = open;
+      channel?.close();
+    },
+  };
 }
 
 // One resource per call, as Entra requires.
@@ -275,30 +328,13 @@ async function viaIdentityApi({ prompt, loginHint }, interactive) {
   }
 }
 
-// The nonce each code of ours must come back with, by code, while it is redeemed.
+// The nonce each code of ours must come back with, by code, while it is redeemed
+// (checked by js/nonce_guard.mjs before MSAL sees the answer).
 const expectedNonces = new Map();
 
-// MSAL's network client for the extension: fetch, as MSAL's own, except that the
-// answer to redeeming one of our codes is refused unless its id token carries the
-// nonce of the request that code answers. A refused answer is thrown away here,
-// so MSAL never caches a token of it, not even for a moment. Nothing else is
-// changed: every other request and answer passes through untouched.
-function nonceCheckingNetworkClient() {
-  return {
-    sendGetRequestAsync: (url, options) => send("GET", url, options),
-    async sendPostRequestAsync(url, options) {
-      const fields = new URLSearchParams(typeof options?.body === "string" ? options.body : "");
-      const expected = fields.get("grant_type") === "authorization_code"
-        ? expectedNonces.get(fields.get("code"))
-        : undefined;
-      const response = await send("POST", url, options);
-      if (expected !== undefined && response.status === 200 && idTokenNonce(response.body) !== expected) {
-        throw new AuthError("nonce_mismatch", options?.correlationId || "",
-          "the id token does not carry the nonce of this sign-in request; nothing of the answer was kept");
-      }
-      return response;
-    },
-  };
+function nonceMismatch(correlationId) {
+  return new AuthError("nonce_mismatch", correlationId,
+    "the id token does not carry the nonce of this sign-in request; nothing of the answer was kept");
 }
 
 // One request, answered as MSAL's FetchClient answers: {headers, body (JSON), status};
@@ -323,19 +359,6 @@ async function send(method, url, options = {}) {
     return { headers, body: await response.json(), status: response.status };
   } catch {
     throw new BrowserAuthError("failed_to_parse_response", correlationId);
-  }
-}
-
-// The `nonce` claim of a token answer's id token (undefined when there is none).
-// The token is not verified here: only which request it answers is.
-function idTokenNonce(body) {
-  const payload = typeof body?.id_token === "string" ? body.id_token.split(".")[1] : undefined;
-  if (!payload) return undefined;
-  try {
-    const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
-    return JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0)))).nonce;
-  } catch {
-    return undefined;
   }
 }
 

@@ -134,6 +134,8 @@ pub fn SignInGate(config: AppConfig, client_id: String) -> impl IntoView {
         "any work or school directory: a multi-tenant app registration".to_owned()
     };
     let tenant_segment = tenant.segment().to_owned();
+    // A configured directory cannot be the cause of AADSTS50194.
+    let multi_tenant_hint_needless = tenant.is_specific();
     let cloud_label = move || {
         cloud.with(|c| {
             format!(
@@ -163,7 +165,20 @@ pub fn SignInGate(config: AppConfig, client_id: String) -> impl IntoView {
                 })}
                 <p class="sign-in__cloud" data-testid="cloud" data-cloud=cloud_key
                     data-tenant=tenant_segment.clone()>{cloud_label.clone()}</p>
-                {error.map(|e| view! { <ErrorPanel title="Sign-in did not complete" message=format!("{e}. {}", e.remedy()) /> })}
+                {error.map(|e| {
+                    // Entra may show AADSTS50194 on its own page instead of answering the app:
+                    // the window is then closed by the admin, so say what that error means.
+                    let hint = (e.kind == AuthErrorKind::Cancelled && !multi_tenant_hint_needless).then(|| view! {
+                        <p class="sign-in__hint" data-testid="tenant-hint">
+                            "If Microsoft's window said AADSTS50194 (“not configured as a multi-tenant application”), this tool's app registration "
+                            "is single-tenant: add \"tenant\": \"<your directory (tenant) id>\" to config.json beside index.html, then reload."
+                        </p>
+                    });
+                    view! {
+                        <ErrorPanel title="Sign-in did not complete" message=format!("{e}. {}", e.remedy()) />
+                        {hint}
+                    }
+                })}
                 <button
                     class="button button--primary"
                     data-testid="sign-in"
