@@ -6,11 +6,15 @@
 // environment lives in a data-center region newer than the app's first table (crm22).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import {
   US_APP_ID, EU_APP_ID, assertConfigured, environment, envRow, finishRun, loggedRequests, openEnvironment, openSession,
   readPlan, screenshot, signInToDashboard,
 } from "./support.mjs";
 
+const ROOT = resolve(import.meta.dirname, "..");
 const GRAPH = /graph\.microsoft\.com/;
 
 /** The scopes of every authorization request the emulator saw (popup and hidden iframe). */
@@ -78,3 +82,44 @@ test("sign-in and setup work without Graph consent: consent unknown with the adm
   assert.ok(loggedRequests(after, { host: /^contososweden\.crm22\.dynamics\.com/, processed: true }).length > 0);
   assert.ok(browser.requests.some((url) => new URL(url).host === sweden.host), "the browser reached the crm22 host");
 });
+
+/** The demo tenant where users may not consent and nobody granted the tool anything. */
+function nothingGrantedScenario(t) {
+  const demo = JSON.parse(readFileSync(join(ROOT, "crates", "emulator", "scenarios", "demo.json"), "utf8"));
+  demo.tenant.user_consent = "disabled";
+  demo.spa_apps[0].admin_consent = {};
+  const dir = mkdtempSync(join(tmpdir(), "w365-scenario-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, "nothing-granted.json");
+  writeFileSync(path, JSON.stringify(demo));
+  return path;
+}
+
+for (const [how, answer] of [
+  ["as the emulator answers (AADSTS65004)", (back) => back],
+  ["with a bare access_denied", (back) => back.replace(/&?error_description=[^&]*/, "")],
+]) {
+  test(`where nobody granted the Dynamics permission, Need admin approval's way back says what an administrator must grant, ${how}`, async (t) => {
+    const { emulator, page } = await openSession(t, { scenario: nothingGrantedScenario(t) });
+    await page.goto(`${emulator.base}/`);
+    await page.getByTestId("sign-in").waitFor();
+    const popupPromise = page.context().waitForEvent("page");
+    await page.getByTestId("sign-in").click();
+    const popup = await popupPromise;
+    await popup.locator('[data-upn="admin@contoso.onmicrosoft.com"]').click();
+    await popup.getByRole("heading", { name: "Need admin approval" }).waitFor();
+    const back = await popup.locator("#return").getAttribute("href");
+    assert.match(back, /#error=access_denied&error_description=AADSTS65004/);
+    // As a click on the link would (the redirect page closes the window at once).
+    await popup.evaluate((url) => { location.href = url; }, answer(back));
+    const error = page.getByTestId("error");
+    await error.waitFor();
+    const text = await error.innerText();
+    assert.match(text, /Grant admin consent/);
+    assert.match(text, /Dynamics CRM user_impersonation/);
+    assert.equal(await page.getByTestId("signed-in-as").count(), 0);
+    const state = await emulator.state();
+    assert.deepEqual(state.requests.filter((r) => r.grant), [], "no code, no token");
+    assert.deepEqual(loggedRequests(state, { host: /dynamics\.com|graph\.microsoft\.com/ }), []);
+  });
+}
