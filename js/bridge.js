@@ -57,7 +57,8 @@ function toBridgeError(err) {
   if (err instanceof InteractionRequiredAuthError || code === "login_required" ||
       code === "interaction_required" || code === "consent_required" ||
       code === "no_account_error" || code === "no_tokens_found" ||
-      code === "redirect_bridge_timeout" || code === "monitor_window_timeout") {
+      code === "redirect_bridge_timeout" || code === "monitor_window_timeout" ||
+      err?.subError === "redirect_bridge_timeout" || err?.subError === "monitor_window_timeout") {
     return fail("interaction_required", code, message);
   }
   if (code === "user_cancelled" || code === "popup_window_error" ||
