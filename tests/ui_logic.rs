@@ -399,7 +399,7 @@ fn unknown_vendor_consent_is_listed_for_the_chosen_data_center_or_every_one_aske
         .iter()
         .map(|c| c.app_id.clone())
         .collect();
-    assert_eq!(apps, [eu.clone()]);
+    assert_eq!(apps, std::slice::from_ref(&eu));
     // Known consent is no note.
     run.inspection = Some(Inspection {
         consent: vec![(eu, Consent::Absent)],
