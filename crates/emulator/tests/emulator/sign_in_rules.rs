@@ -53,6 +53,28 @@ fn session_cookie(r: &reqwest::Response) -> String {
         .to_owned()
 }
 
+/// Asks for a code without a prompt (`prompt=none`) with a session cookie; the answer's fragment.
+async fn silently(
+    t: &T,
+    cookie: &str,
+    scope: &str,
+    challenge: &str,
+) -> std::collections::HashMap<String, String> {
+    let url = authorize_url(
+        t,
+        "organizations",
+        &query(CLIENT_ID, scope, challenge, "none"),
+    );
+    let r = t
+        .http
+        .get(&url)
+        .header("Cookie", cookie)
+        .send()
+        .await
+        .expect("silent");
+    fragment(&location(&r))
+}
+
 async fn token(t: &T, tenant: &str, form: &[(&str, &str)]) -> (u16, Value) {
     let r = t
         .http
@@ -234,19 +256,7 @@ async fn a_graph_permission_only_an_admin_can_grant_shows_need_admin_approval_wh
     // The account signed in all the same: the Dynamics permission an administrator granted
     // comes back without a prompt; Graph's never does.
     let (verifier, challenge) = pkce();
-    let silent = authorize_url(
-        &t,
-        "organizations",
-        &query(CLIENT_ID, DISCO_SCOPE, &challenge, "none"),
-    );
-    let r = t
-        .http
-        .get(&silent)
-        .header("Cookie", &cookie)
-        .send()
-        .await
-        .expect("silent");
-    let f = fragment(&location(&r));
+    let f = silently(&t, &cookie, DISCO_SCOPE, &challenge).await;
     assert!(f.contains_key("code"), "{f:?}");
     let (status, body) = redeem_at(&t, "organizations", CLIENT_ID, &f["code"], &verifier).await;
     assert_eq!(status, 200, "{body}");
@@ -322,19 +332,7 @@ async fn a_user_grants_what_they_may_at_an_interactive_sign_in_and_prompt_none_n
     assert!(fragment(&location(&r)).contains_key("code"));
     // A permission not yet granted is not granted by a request without a prompt.
     for _ in 0..2 {
-        let silent = authorize_url(
-            &t,
-            "organizations",
-            &query(CLIENT_ID, user_read, &challenge, "none"),
-        );
-        let r = t
-            .http
-            .get(&silent)
-            .header("Cookie", &cookie)
-            .send()
-            .await
-            .expect("silent");
-        let f = fragment(&location(&r));
+        let f = silently(&t, &cookie, user_read, &challenge).await;
         assert_eq!(f["error"], "consent_required");
         assert!(f["error_description"].starts_with("AADSTS65001"));
     }
