@@ -134,6 +134,6 @@ test("the registration guide walks through both kinds of registration and marks 
   assert.match(graph, /Application\.Read\.All/);
   assert.match(graph, /vendor consent unknown/);
   assert.match(await guide.innerText(), /Dynamics CRM → Delegated, add user_impersonation/);
-  await screenshot(page, "registration-guide");
+  await screenshot(page, "registration-guide-both-kinds");
   await assertAccessible(assert, page, "registration guide");
 });
