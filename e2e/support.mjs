@@ -70,6 +70,11 @@ export async function startEmulator({ scenario = "demo", config = null, latencyM
       if (response.status >= 300) throw new Error(`revoke refused: ${response.status} ${response.body}`);
       return JSON.parse(response.body);
     },
+    /** The next `count` code redemptions answer with an id token carrying another nonce. */
+    async wrongNonce(count = 1) {
+      const response = await control(base, "POST", "/_emulator/wrong-nonce", { count });
+      if (response.status >= 300) throw new Error(`wrong-nonce refused: ${response.status} ${response.body}`);
+    },
     /** Reloads a scenario (and clears the request log and faults). */
     async reset(name) {
       const response = await control(base, "POST", "/_emulator/reset", name ? { scenario: name } : undefined);

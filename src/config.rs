@@ -6,14 +6,20 @@
 //!   "authority": "https://…", "discovery": "https://…", "graph": "https://…" }
 //! { "clientId": "…", "cloud": "choose" }
 //! { "clientId": "…", "cloud": ["public", "gcc-high"] }
+//! { "clientId": "…", "cloud": "public", "tenant": "contoso.onmicrosoft.com" }
 //! ```
 //! A missing or empty `clientId` is not an error: the app then explains the Entra
 //! app registration instead of failing. `"choose"` lets the admin pick any named cloud on
 //! the sign-in screen (and the custom one too when its three URLs are given); a list lets
 //! them pick one of those.
+//!
+//! `"tenant"` (a directory id or a verified domain) is for a single-tenant app registration
+//! ("Accounts in this organizational directory only"): sign-in then goes through that
+//! directory's authority. Without it the app signs in through `organizations`, which only a
+//! multi-tenant registration accepts (Entra answers a single-tenant one with AADSTS50194).
 
 use serde::Deserialize;
-use w365_core::cloud::{Cloud, CloudEndpoints};
+use w365_core::cloud::{Cloud, CloudEndpoints, SignInTenant};
 
 /// The tool's configuration after validation.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +32,8 @@ pub struct AppConfig {
     pub endpoints: CloudEndpoints,
     /// The clouds the admin may choose from on the sign-in screen; empty when `cloud` is fixed.
     pub choices: Vec<Cloud>,
+    /// The directory sign-in goes to: `organizations` unless `"tenant"` names one.
+    pub tenant: SignInTenant,
 }
 
 /// `"cloud"`: one name, `"choose"`, or the names to choose from.
@@ -43,6 +51,8 @@ struct RawConfig {
     client_id: String,
     #[serde(default)]
     cloud: Option<RawCloud>,
+    #[serde(default)]
+    tenant: Option<String>,
     authority: Option<String>,
     discovery: Option<String>,
     graph: Option<String>,
@@ -105,11 +115,18 @@ impl AppConfig {
         };
         let endpoints = cloud.endpoints();
         let client_id = Some(raw.client_id.trim().to_owned()).filter(|id| !id.is_empty());
+        let tenant = match &raw.tenant {
+            None => SignInTenant::Organizations,
+            Some(text) => {
+                SignInTenant::parse(text).map_err(|e| ConfigError::Invalid(e.to_string()))?
+            }
+        };
         Ok(Self {
             client_id,
             cloud,
             endpoints,
             choices,
+            tenant,
         })
     }
 

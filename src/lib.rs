@@ -10,6 +10,7 @@ pub mod config;
 pub mod csp;
 pub mod framing;
 pub mod launch;
+pub mod login_hint;
 pub mod run;
 pub mod ui;
 

@@ -416,3 +416,47 @@ async fn one_sign_in_answers_every_run_waiting_for_it_in_every_prompter() {
     assert!(batch.renewal().get_untracked().is_empty());
     assert!(view.renewal().get_untracked().is_empty());
 }
+
+#[wasm_bindgen_test]
+fn unknown_vendor_consent_is_listed_for_the_chosen_data_center_or_every_one_asked() {
+    use w365_core::graph::Consent;
+    use w365_core::preset::WORK365_EU_APP_ID;
+    use w365_core::procedure::inspection::Inspection;
+    let us = AppId::parse(WORK365_US_APP_ID).unwrap();
+    let eu = AppId::parse(WORK365_EU_APP_ID).unwrap();
+    let unknown = || Consent::Unknown {
+        reason: "no Microsoft Graph token without a sign-in: AADSTS65001".into(),
+    };
+    let mut run = run_with(Outcome::Stopped {
+        assessment: Assessment::NeedsSetup { plan: plan() },
+    });
+    run.inspection = Some(Inspection {
+        consent: vec![(us.clone(), unknown()), (eu.clone(), unknown())],
+        ..Inspection::default()
+    });
+    // No data center chosen yet: both apps Graph could not tell about.
+    let info = RowInfo::from_run(&run, None);
+    let apps: Vec<_> = info
+        .consent_unknown
+        .iter()
+        .map(|c| c.app_id.clone())
+        .collect();
+    assert_eq!(apps, [us.clone(), eu.clone()]);
+    assert!(info.consent_unknown[0].reason.contains("AADSTS65001"));
+    assert_eq!(info.consent_unknown[0].label, "United States");
+    // Chosen: that one only.
+    run.data_center = Some(eu.clone());
+    let info = RowInfo::from_run(&run, None);
+    let apps: Vec<_> = info
+        .consent_unknown
+        .iter()
+        .map(|c| c.app_id.clone())
+        .collect();
+    assert_eq!(apps, std::slice::from_ref(&eu));
+    // Known consent is no note.
+    run.inspection = Some(Inspection {
+        consent: vec![(eu, Consent::Absent)],
+        ..Inspection::default()
+    });
+    assert!(RowInfo::from_run(&run, None).consent_unknown.is_empty());
+}

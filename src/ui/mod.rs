@@ -2,6 +2,7 @@
 //! the admin's choices on; decisions live in `w365_core`. Hooks and flows: `README.md`.
 mod app;
 mod cloud_picker;
+pub mod consent_unknown;
 pub mod dashboard;
 pub mod environment;
 mod error_panel;

@@ -211,9 +211,24 @@ pub async fn route(
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default()
         };
+        let mut params: Vec<String> = form.iter().map(|(k, _)| k.clone()).collect();
+        params.sort();
+        params.dedup();
+        let given = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         TokenGrant {
             grant_type: field("grant_type"),
             scope: field("scope"),
+            params,
+            tenant: svc_path
+                .trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            redirect_uri: given("redirect_uri"),
+            client_info: given("client_info"),
+            verifier_matched: None,
+            nonce_altered: false,
         }
     });
     let (seq, fault) = match inner.shared.lock() {
@@ -295,7 +310,18 @@ pub async fn route(
             return Err(DropConnection);
         };
         match service {
-            Service::Identity => crate::identity::handle(&mut sh, &ctx, &req, &svc_path),
+            Service::Identity => {
+                sh.last_grant = None;
+                let resp = crate::identity::handle(&mut sh, &ctx, &req, &svc_path);
+                if let Some(outcome) = sh.last_grant.take() {
+                    let entry = sh.log.iter_mut().find(|e| e.seq == seq);
+                    if let Some(grant) = entry.and_then(|e| e.grant.as_mut()) {
+                        grant.verifier_matched = outcome.verifier_matched;
+                        grant.nonce_altered = outcome.nonce_altered;
+                    }
+                }
+                resp
+            }
             Service::Discovery => crate::discovery::handle(&sh, &ctx, &req, &svc_path),
             Service::Dataverse(i) => crate::dataverse::handle(&mut sh, &ctx, &req, i, &svc_path),
             Service::Graph => crate::graph::handle(&sh, &ctx, &req, &svc_path),

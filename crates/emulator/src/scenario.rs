@@ -48,6 +48,14 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ),
     ("batch-200", include_str!("../scenarios/batch-200.json")),
     ("gcc-high", include_str!("../scenarios/gcc-high.json")),
+    (
+        "single-tenant",
+        include_str!("../scenarios/single-tenant.json"),
+    ),
+    (
+        "dynamics-consent-only",
+        include_str!("../scenarios/dynamics-consent-only.json"),
+    ),
 ];
 
 /// Where a scenario comes from: a shipped name or a file path.
@@ -112,6 +120,8 @@ pub struct TenantDef {
     pub id: String,
     pub domain: String,
     pub display_name: String,
+    #[serde(default)]
+    pub user_consent: state::UserConsent,
 }
 
 #[derive(Debug, Deserialize, serde::Serialize, Clone)]
@@ -121,7 +131,18 @@ pub struct SpaAppDef {
     pub display_name: String,
     #[serde(default)]
     pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub sign_in_audience: state::SignInAudience,
+    /// Resource app (`dynamics`, `graph`) → delegated permissions an administrator granted for
+    /// the tenant. Absent: the registration guide's full set (see SCENARIOS.md).
+    #[serde(default)]
+    pub admin_consent: Option<std::collections::BTreeMap<String, Vec<String>>>,
 }
+
+/// What an app registration has admin consent for when its scenario does not say: everything
+/// the registration guide names, as a tenant that followed it to the end.
+const GUIDE_ADMIN_CONSENT: [&str; 2] =
+    ["dynamics/user_impersonation", "graph/Application.Read.All"];
 
 #[derive(Debug, Deserialize, serde::Serialize, Clone)]
 #[serde(deny_unknown_fields)]
@@ -430,6 +451,16 @@ fn build(s: &Scenario) -> Result<state::Tenant, BuildError> {
                 ));
             }
         }
+        for resource in a.admin_consent.iter().flat_map(|m| m.keys()) {
+            if !["dynamics", "graph"].contains(&resource.as_str()) {
+                return Err((
+                    format!("spa_apps[{i}].admin_consent.{resource}"),
+                    format!(
+                        "{resource:?} is not a resource app the emulator knows (dynamics, graph)"
+                    ),
+                ));
+            }
+        }
     }
     let (mut ids, mut upns) = (HashSet::new(), HashSet::new());
     for (i, u) in s.users.iter().enumerate() {
@@ -475,6 +506,7 @@ fn build(s: &Scenario) -> Result<state::Tenant, BuildError> {
         id: s.tenant.id.to_ascii_lowercase(),
         domain: tenant_domain,
         display_name: s.tenant.display_name.clone(),
+        user_consent: s.tenant.user_consent,
         spa_apps: s
             .spa_apps
             .iter()
@@ -482,6 +514,16 @@ fn build(s: &Scenario) -> Result<state::Tenant, BuildError> {
                 client_id: a.client_id.to_ascii_lowercase(),
                 display_name: a.display_name.clone(),
                 redirect_uris: a.redirect_uris.clone(),
+                sign_in_audience: a.sign_in_audience,
+                admin_consent: match &a.admin_consent {
+                    None => GUIDE_ADMIN_CONSENT.iter().map(|p| p.to_string()).collect(),
+                    Some(map) => map
+                        .iter()
+                        .flat_map(|(resource, names)| {
+                            names.iter().map(move |n| format!("{resource}/{n}"))
+                        })
+                        .collect(),
+                },
             })
             .collect(),
         users: s

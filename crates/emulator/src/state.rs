@@ -1,7 +1,9 @@
 //! The live tenant the emulator serves: what a scenario becomes once loaded,
 //! and what the Microsoft endpoints read and change.
 
-use serde::Serialize;
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
 
 /// The System Administrator role template id, the same in every environment.
 pub const SYSADMIN_TEMPLATE_ID: &str = "627090ff-40a3-4053-8790-584edc5be201";
@@ -12,10 +14,35 @@ pub struct Tenant {
     pub id: String,
     pub domain: String,
     pub display_name: String,
+    /// Whether users may consent to apps themselves (Entra's "User consent for applications").
+    pub user_consent: UserConsent,
     pub spa_apps: Vec<SpaApp>,
     pub users: Vec<User>,
     pub service_principals: Vec<ServicePrincipal>,
     pub environments: Vec<Environment>,
+}
+
+/// The tenant's user-consent setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum UserConsent {
+    /// Users may consent to permissions that do not need an administrator.
+    #[default]
+    Allowed,
+    /// "Do not allow user consent": every missing permission needs an administrator.
+    Disabled,
+}
+
+/// Who may sign in to an app registration (its manifest's `signInAudience`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum SignInAudience {
+    /// "Accounts in this organizational directory only": a tenant-specific authority is needed.
+    #[serde(rename = "AzureADMyOrg")]
+    MyOrg,
+    /// "Accounts in any organizational directory".
+    #[default]
+    #[serde(rename = "AzureADMultipleOrgs")]
+    MultipleOrgs,
 }
 
 /// A single-page-application registration MSAL signs in with.
@@ -24,6 +51,10 @@ pub struct SpaApp {
     pub client_id: String,
     pub display_name: String,
     pub redirect_uris: Vec<String>,
+    pub sign_in_audience: SignInAudience,
+    /// Delegated permissions an administrator granted for the whole tenant, as
+    /// `{resource app}/{permission}` (`dynamics/user_impersonation`, `graph/Application.Read.All`).
+    pub admin_consent: BTreeSet<String>,
 }
 
 /// A directory user who can sign in.

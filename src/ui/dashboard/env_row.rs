@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::ui::consent_unknown::ConsentUnknownNote;
 use crate::ui::session::{EnvRow, Screen, Session};
 
 /// One environment: what inspection found, its status with the reason, selection, open.
@@ -10,6 +11,7 @@ pub fn EnvRowView(row: EnvRow) -> impl IntoView {
     let info = row.info;
     let last_run = row.last_run;
     let name = row.instance.friendly_name.clone();
+    let tenant = row.instance.tenant_id.clone();
     let open = {
         let id = id.clone();
         move || {
@@ -90,6 +92,7 @@ pub fn EnvRowView(row: EnvRow) -> impl IntoView {
                             <span aria-hidden="true">{i.status.icon()}" "</span>{i.status.label()}
                         </span>
                         <span class="env-row__reason">{i.reason.clone()}</span>
+                        <ConsentUnknownNote notes=i.consent_unknown.clone() tenant=tenant.clone() compact=true />
                     }.into_any(),
                 })}
                 // How the last run from the environment view ended (a cancelled one changes

@@ -9,6 +9,8 @@ use w365_core::procedure::prompt::DataCenterOption;
 use w365_core::procedure::{Outcome, ProcedureError};
 use w365_core::record::EnvironmentRun;
 
+use crate::ui::consent_unknown::{unknown_consents, UnknownConsent};
+
 /// The overall status of an environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RowStatus {
@@ -128,6 +130,8 @@ pub struct RowInfo {
     /// Each preset role and whether the application user holds it.
     pub roles: Vec<(String, bool)>,
     pub service_account: Option<ServiceAccount>,
+    /// Vendor apps whose consent Graph could not tell (shown with the admin-consent link).
+    pub consent_unknown: Vec<UnknownConsent>,
 }
 
 impl RowInfo {
@@ -204,6 +208,7 @@ impl RowInfo {
                 licensed: h.islicensed.unwrap_or(false),
             });
         let (status, reason, remedy) = verdict(run, asked);
+        let consent_unknown = unknown_consents(&inspection, chosen.as_ref());
         RowInfo {
             status,
             reason,
@@ -213,6 +218,7 @@ impl RowInfo {
             app_user,
             roles,
             service_account,
+            consent_unknown,
         }
     }
 }

@@ -23,6 +23,7 @@ use crate::run::guide_progress;
 use crate::run::observed::{ObservedClient, Traffic};
 use crate::run::prompter::UiPrompter;
 use crate::run::store::Slot;
+use crate::ui::consent_unknown::ConsentUnknownNote;
 use crate::ui::dashboard::row_status::RowInfo;
 use crate::ui::error_panel::ErrorPanel;
 use crate::ui::report::ReportBar;
@@ -314,6 +315,12 @@ pub fn EnvironmentView(id: String, resume: Option<RunStart>) -> impl IntoView {
                     {instance.region.clone().map(|r| format!(" · region {r}"))}
                 </p>
             </div>
+            {
+                let tenant = instance.tenant_id.clone();
+                move || row.info.get().map(|i| view! {
+                    <ConsentUnknownNote notes=i.consent_unknown tenant=tenant.clone() />
+                })
+            }
             {resume.as_ref().map(|r| view! {
                 <p class="environment__note" data-testid="resume-note" role="status"
                     data-plan-confirmed=if r.plan_confirmed { "true" } else { "false" }>

@@ -92,6 +92,9 @@ fn kind_key(e: &AuthError) -> &'static str {
         K::PopupBlocked => "popup-blocked",
         K::InteractionRequired => "interaction-required",
         K::Network => "network",
+        K::TenantRequired => "tenant-required",
+        K::UnknownTenant => "unknown-tenant",
+        K::ConsentDeclined => "consent-declined",
         K::Other => "other",
     }
 }

@@ -131,6 +131,12 @@ impl Inspection {
         self.consent.iter().find(|(a, _)| a == app).map(|(_, c)| c)
     }
 
+    /// Records what is known of an app's consent, replacing an earlier answer.
+    pub(crate) fn set_consent(&mut self, app: &AppId, consent: Consent) {
+        self.consent.retain(|(a, _)| a != app);
+        self.consent.push((app.clone(), consent));
+    }
+
     /// Licensed service accounts (people-type users holding the service role).
     pub fn service_accounts(&self) -> Vec<&RoleHolder> {
         self.role_holders
@@ -166,9 +172,12 @@ impl Inspection {
                 p.next_link
             }
             Purpose::ServicePrincipal(app) => {
-                let c = graph::parse_service_principal(resp)?;
-                self.consent.retain(|(a, _)| a != app);
-                self.consent.push((app.clone(), c));
+                // Graph only tells whether consent is known; an answer it cannot read says
+                // nothing about the tenant, so it is "unknown", never the end of the run.
+                let c = graph::parse_service_principal(resp).unwrap_or_else(|e| Consent::Unknown {
+                    reason: e.to_string(),
+                });
+                self.set_consent(app, c);
                 None
             }
             Purpose::Solutions => {

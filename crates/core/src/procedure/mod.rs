@@ -361,6 +361,16 @@ impl Procedure {
         result: Result<HttpResponse, TransportError>,
         round: &mut Round,
     ) {
+        if let Purpose::ServicePrincipal(app) = &p.purpose {
+            // Graph only answers "is the vendor consented?", a convenience: the tool signs in
+            // without it. A token Graph refuses or that cannot be had silently (the tool's
+            // Application.Read.All not consented: AADSTS65001, consent or interaction
+            // required, 401) means "consent unknown", never a sign-in prompt.
+            if let Some(reason) = graph_refusal(&result) {
+                self.facts.set_consent(app, Consent::Unknown { reason });
+                return;
+            }
+        }
         match classify(&p.request, result) {
             Verdict::Answered(resp) => {
                 let absorbed = if p.purpose == Purpose::Reread {
@@ -399,6 +409,9 @@ impl Procedure {
                     p.attempt += 1;
                     round.backoff = round.backoff.max(p.attempt);
                     round.retry.push(p);
+                } else if let Purpose::ServicePrincipal(app) = &p.purpose {
+                    let reason = format!("Microsoft Graph did not answer: {error}");
+                    self.facts.set_consent(app, Consent::Unknown { reason });
                 } else {
                     round.fatal(read_failure(&p.purpose, error));
                 }
@@ -805,14 +818,24 @@ fn classify(req: &HttpRequest, result: Result<HttpResponse, TransportError>) -> 
     }
 }
 
+/// Why Graph's answer about a vendor app cannot be had without the admin, if that is what it
+/// says: no token without a sign-in (the transport's `SignInNeeded`), or the token refused.
+fn graph_refusal(result: &Result<HttpResponse, TransportError>) -> Option<String> {
+    match result {
+        Err(TransportError::SignInNeeded { message, .. }) => Some(format!(
+            "no Microsoft Graph token without a sign-in (is the tool's Application.Read.All permission consented?): {message}"
+        )),
+        Ok(r) if r.status == 401 => Some(format!(
+            "Microsoft Graph refused the tool's token: {}",
+            ApiError::refused(r)
+        )),
+        _ => None,
+    }
+}
+
 /// A read that failed for good, with the remedy that fits what was being read.
 fn read_failure(purpose: &Purpose, error: ApiError) -> ProcedureError {
     let remedy = match (&error, purpose) {
-        (ApiError::Refused { status: 403, .. }, Purpose::ServicePrincipal(_)) => {
-            Remedy::SignInAgain {
-                audience: String::new(),
-            }
-        }
         (ApiError::Refused { status: 403, .. }, _) => Remedy::NotSystemAdministrator,
         (ApiError::Refused { status: 404, .. }, Purpose::WhoAmI) => Remedy::ReadServiceMessage {
             code: error.code().map(str::to_owned),

@@ -8,3 +8,4 @@ mod discovery_graph;
 mod identity;
 mod routing;
 mod scenarios;
+mod sign_in_rules;
