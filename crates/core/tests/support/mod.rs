@@ -1,6 +1,7 @@
 //! Test support: the in-memory model, a sans-IO runner with fault injection, a scripted client.
 #![allow(dead_code)]
 
+pub mod fake_time;
 pub mod model;
 
 use model::{Model, CALLER, GRAPH, ORIGIN};
@@ -54,6 +55,10 @@ pub enum Fault {
     Html,
     /// 403 from a service that will not tell (e.g. Graph without Application.Read.All).
     Forbidden,
+    /// No answer in time; the server never saw it.
+    TimeoutBefore,
+    /// No answer in time, but the server processed it.
+    TimeoutAfter,
 }
 
 /// What a sans-IO run looked like.
@@ -132,6 +137,7 @@ pub fn answer_with_fault(
     let net = || TransportError::Network {
         message: "connection reset".into(),
     };
+    let late = || TransportError::Timeout { after_ms: 30_000 };
     match fault {
         Fault::None => Ok(model.handle(req)),
         Fault::Throttle(s) => Ok(HttpResponse::json(429, &serde_json::json!({"error":{"code":"0x80072322","message":"Number of requests exceeded the limit of 6000 over time window of 300 seconds."}})).with_header("Retry-After", &s.to_string())),
@@ -140,6 +146,11 @@ pub fn answer_with_fault(
         Fault::DropAfter => {
             model.handle(req);
             Err(net())
+        }
+        Fault::TimeoutBefore => Err(late()),
+        Fault::TimeoutAfter => {
+            model.handle(req);
+            Err(late())
         }
         Fault::Unauthorized => Ok(HttpResponse::json(401, &serde_json::json!({"error":{"code":"","message":"token expired"}}))),
         Fault::Race412 => {
