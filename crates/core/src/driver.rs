@@ -121,7 +121,8 @@ pub async fn drive<C: HttpClient, S: Sleeper, P: Prompter>(
     loop {
         prompts.progress(&env, &cmd);
         if prompts.is_cancelled() && !machine.is_done() {
-            cmd = machine.handle(Input::Cancel, sleeper.now_ms());
+            // `cmd` is not carried out: whatever it would have sent never went out.
+            cmd = machine.handle(Input::CancelBeforeSending, sleeper.now_ms());
             continue;
         }
         cmd = match cmd {

@@ -432,6 +432,22 @@ async fn a_cancel_during_a_hung_write_says_its_effect_is_unknown_and_to_inspect_
 }
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_cancel_before_a_write_goes_out_is_a_plain_cancel_and_the_write_is_never_sent() {
+    let clock = PausedClock::new();
+    let client = HangingClient::new(Model::fresh(US), &clock, |_| Hang::No);
+    let mut p = Procedure::new(target(), unattended());
+    // Cancelled the moment the create is issued, before the driver sends it.
+    let admin = Admin {
+        cancel_after_first_write_ms: Some(0),
+        ..Admin::new(&clock)
+    };
+    let outcome = drive(&mut p, &client, &clock, &admin).await;
+    assert_eq!(outcome, Outcome::Cancelled, "nothing is in doubt");
+    assert_eq!(client.writes(), 0, "the create never went out");
+    assert!(p.record().writes.is_empty());
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_cancel_during_a_throttling_wait_or_a_pending_sign_in_takes_effect_at_once() {
     // Throttled for two minutes: the cancel lands 1.5 s into the wait.
     let clock = PausedClock::new();

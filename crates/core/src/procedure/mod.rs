@@ -221,6 +221,13 @@ impl Procedure {
         if self.phase == Phase::Done {
             return self.repeat();
         }
+        let input = match input {
+            Input::CancelBeforeSending => {
+                self.inflight.clear();
+                Input::Cancel
+            }
+            other => other,
+        };
         match (input, self.last.clone()) {
             // Verified, the guide open: the run has done its work, so leaving it stops the
             // guide (as a skip does) instead of calling a configured user "cancelled".

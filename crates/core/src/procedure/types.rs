@@ -111,8 +111,11 @@ pub enum Input {
         /// What MSAL said.
         message: String,
     },
-    /// Stop as soon as possible; no further writes are sent.
+    /// Stop as soon as possible; no further writes are sent. Writes of the last
+    /// [`Command::Send`] not answered yet count as possibly made.
     Cancel,
+    /// Stop before carrying out the last command: none of its requests was sent.
+    CancelBeforeSending,
 }
 
 /// A failure that ends the run.
