@@ -65,6 +65,7 @@ test("a hung Dataverse read is timed out, retried within the policy, and the run
   assert.ok(attempts.every((r) => r.fault === "latency 120000 ms"), "every attempt hung");
   // Five timeouts of 2 s, and backoffs between them; far less than one production timeout each.
   assert.ok(took >= 10_000 && took < 40_000, `the run took ${took} ms`);
+  t.diagnostic(`hung read: the run ended with the remedy ${took} ms after the environment was opened`);
   assert.equal(tenantWrites(after, { since }).length, 0, "nothing was written");
 });
 
@@ -85,6 +86,7 @@ test("cancel during a hung read stops within a second, aborts the fetch, and sen
   assert.equal(await waitForOutcome(page, { timeout: 5_000 }), "cancelled");
   const stoppedIn = Date.now() - clicked;
   assert.ok(stoppedIn < 1_000, `stopped ${stoppedIn} ms after the click`);
+  t.diagnostic(`cancel: the outcome showed ${stoppedIn} ms after the click`);
 
   await page.waitForTimeout(1_500);
   assert.deepEqual(loggedAfter(await emulator.state(), since), [], "no request reached Microsoft after the cancel");
@@ -115,6 +117,7 @@ test("cancel during a hung write stops within a second and says the write's effe
   assert.equal(await waitForOutcome(page, { timeout: 5_000 }), "failed", "not a plain cancel: a write may have happened");
   const stoppedIn = Date.now() - clicked;
   assert.ok(stoppedIn < 1_000, `stopped ${stoppedIn} ms after the click`);
+  t.diagnostic(`cancel: the outcome showed ${stoppedIn} ms after the click`);
   const text = await page.getByTestId("error").innerText();
   assert.match(text, /create the application user/, text);
   assert.match(text, /whether it took effect is unknown/);
