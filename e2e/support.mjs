@@ -311,7 +311,7 @@ export async function waitForStepsSettled(page, { timeout = 30_000 } = {}) {
   await page.getByTestId("step").first().waitFor({ timeout });
   await page.waitForFunction(() => {
     const steps = [...document.querySelectorAll('[data-testid="step"]')];
-    return steps.length > 0 && steps.every((s) => ["done", "skipped", "failed"].includes(s.dataset.status));
+    return steps.length > 0 && steps.every((s) => ["done", "skipped", "failed", "unknown"].includes(s.dataset.status));
   }, undefined, { timeout, polling: 100 });
   return stepStatuses(page);
 }

@@ -8,6 +8,10 @@
 //! { "clientId": "…", "cloud": ["public", "gcc-high"] }
 //! { "clientId": "…", "cloud": "public", "tenant": "contoso.onmicrosoft.com" }
 //! ```
+//! For automated tests only, `"testing": { "requestTimeoutMs": 1500 }` shortens how long a
+//! request may take (it can never lengthen it), so a test of a hung request does not wait
+//! the production timeouts out. Nothing else reads it.
+//!
 //! A missing or empty `clientId` is not an error: the app then explains the Entra
 //! app registration instead of failing. `"choose"` lets the admin pick any named cloud on
 //! the sign-in screen (and the custom one too when its three URLs are given); a list lets
@@ -34,6 +38,9 @@ pub struct AppConfig {
     pub choices: Vec<Cloud>,
     /// The directory sign-in goes to: `organizations` unless `"tenant"` names one.
     pub tenant: SignInTenant,
+    /// For automated tests only (`"testing": {"requestTimeoutMs": …}`): the longest any request
+    /// may take, when shorter than the core's own timeouts.
+    pub test_request_timeout_ms: Option<u64>,
 }
 
 /// `"cloud"`: one name, `"choose"`, or the names to choose from.
@@ -56,7 +63,19 @@ struct RawConfig {
     authority: Option<String>,
     discovery: Option<String>,
     graph: Option<String>,
+    #[serde(default)]
+    testing: Option<RawTesting>,
 }
+
+/// `"testing"`: knobs for automated tests; a real deployment leaves it out.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawTesting {
+    request_timeout_ms: u64,
+}
+
+/// The shortest request timeout a test may ask for: below it, every healthy request fails too.
+const MIN_TEST_TIMEOUT_MS: u64 = 200;
 
 /// The `"cloud"` value that lets the admin choose among every named cloud.
 const CHOOSE: &str = "choose";
@@ -121,12 +140,22 @@ impl AppConfig {
                 SignInTenant::parse(text).map_err(|e| ConfigError::Invalid(e.to_string()))?
             }
         };
+        let test_request_timeout_ms = match raw.testing {
+            Some(RawTesting { request_timeout_ms }) if request_timeout_ms < MIN_TEST_TIMEOUT_MS => {
+                return Err(ConfigError::Invalid(format!(
+                    "\"testing\": \"requestTimeoutMs\" must be at least {MIN_TEST_TIMEOUT_MS} (it is for automated tests only; leave \"testing\" out in a real deployment)"
+                )))
+            }
+            Some(t) => Some(t.request_timeout_ms),
+            None => None,
+        };
         Ok(Self {
             client_id,
             cloud,
             endpoints,
             choices,
             tenant,
+            test_request_timeout_ms,
         })
     }
 

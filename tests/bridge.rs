@@ -300,3 +300,49 @@ fn extension_launch_preselects_only_an_environment_id() {
     assert_eq!(environment_in_query("?env=javascript:alert(1)"), None);
     assert_eq!(environment_in_query(""), None);
 }
+
+#[wasm_bindgen_test]
+fn the_test_only_timeout_knob_is_read_bounded_and_absent_by_default() {
+    assert_eq!(public_config().test_request_timeout_ms, None);
+    let config = AppConfig::parse(&format!(
+        r#"{{"clientId":"{CLIENT}","cloud":"public","testing":{{"requestTimeoutMs":1500}}}}"#
+    ))
+    .expect("valid config");
+    assert_eq!(config.test_request_timeout_ms, Some(1500));
+    let policy = {
+        w365_appuser::run::policy::configure(&config);
+        w365_appuser::run::policy::retry()
+    };
+    assert_eq!(
+        (policy.read_timeout_ms, policy.write_timeout_ms),
+        (1500, 1500)
+    );
+    w365_appuser::run::policy::configure(&public_config());
+    assert_eq!(w365_appuser::run::policy::retry().read_timeout_ms, 30_000);
+    let too_short = AppConfig::parse(&format!(
+        r#"{{"clientId":"{CLIENT}","testing":{{"requestTimeoutMs":5}}}}"#
+    ))
+    .unwrap_err();
+    assert!(
+        too_short.to_string().contains("automated tests only"),
+        "{too_short}"
+    );
+    let typo = AppConfig::parse(&format!(
+        r#"{{"clientId":"{CLIENT}","testing":{{"timeoutMs":1500}}}}"#
+    ))
+    .unwrap_err();
+    assert!(typo.to_string().contains("timeoutMs"), "{typo}");
+}
+
+#[wasm_bindgen_test]
+fn the_jitter_seed_is_drawn_once_per_page_load() {
+    let seed = w365_appuser::run::policy::page_seed();
+    assert_eq!(w365_appuser::run::policy::page_seed(), seed);
+    let options = w365_appuser::run::policy::unattended(w365_core::procedure::Mode::Setup);
+    assert_eq!(options.seed, seed);
+    assert_ne!(
+        seed,
+        w365_core::procedure::Options::default().seed,
+        "not the tests' fixed seed"
+    );
+}

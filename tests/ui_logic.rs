@@ -254,6 +254,27 @@ fn a_failed_run_marks_the_step_in_flight_failed() {
 }
 
 #[wasm_bindgen_test]
+fn a_write_on_its_way_at_a_cancel_is_shown_as_unknown_not_failed() {
+    let dv = Dataverse::new(ORIGIN);
+    let mut board = StepBoard::inspecting();
+    board.set_plan(&plan());
+    board.on_sent(&dv.create_app_user(
+        &AppId::parse(WORK365_US_APP_ID).unwrap(),
+        &BusinessUnitId::parse(&guid(1)).unwrap(),
+    ));
+    board.finish(&run_with(Outcome::Failed {
+        error: w365_core::procedure::ProcedureError::CancelledWithWritesInDoubt {
+            writes: vec!["create the application user".into()],
+        },
+    }));
+    let statuses: Vec<_> = board.steps.iter().map(|s| s.status.key()).collect();
+    assert_eq!(
+        statuses,
+        ["done", "unknown", "skipped", "skipped", "skipped"]
+    );
+}
+
+#[wasm_bindgen_test]
 fn the_run_record_survives_a_round_trip_through_session_storage() {
     let mut saved = Saved::new(
         Operator {

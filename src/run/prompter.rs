@@ -40,6 +40,8 @@ struct Inner {
     waiting: RefCell<Vec<(u32, oneshot::Sender<PromptAnswer>)>>,
     next_id: Cell<u32>,
     cancelled: Cell<bool>,
+    /// Runs waiting for a cancel (the driver races each step against it).
+    on_cancel: RefCell<Vec<oneshot::Sender<()>>>,
     /// The resource of each run waiting for the admin to sign in again.
     renewal: RwSignal<Vec<String>>,
     renewal_answers: RefCell<Vec<oneshot::Sender<Result<(), String>>>>,
@@ -84,6 +86,7 @@ impl UiPrompter {
             waiting: RefCell::new(Vec::new()),
             next_id: Cell::new(1),
             cancelled: Cell::new(false),
+            on_cancel: RefCell::new(Vec::new()),
             renewal: RwSignal::new(Vec::new()),
             renewal_answers: RefCell::new(Vec::new()),
             lock_waits: RwSignal::new(Vec::new()),
@@ -138,9 +141,13 @@ impl UiPrompter {
         self.inner.renewal.try_set(Vec::new());
     }
 
-    /// Stops the run: open questions are dropped and the driver cancels before its next request.
+    /// Stops the run at once: the request, wait, question or renewal it is awaiting is dropped
+    /// (a fetch in flight is aborted) and nothing further is sent.
     pub fn cancel(&self) {
         self.inner.cancelled.set(true);
+        for waiter in self.inner.on_cancel.borrow_mut().drain(..) {
+            let _ = waiter.send(());
+        }
         // Dropping the senders wakes every waiting `ask` and renewal.
         self.inner.waiting.borrow_mut().clear();
         self.inner.renewal_answers.borrow_mut().clear();
@@ -215,6 +222,21 @@ impl Prompter for UiPrompter {
 
     fn is_cancelled(&self) -> bool {
         self.inner.cancelled.get()
+    }
+
+    async fn cancelled(&self) {
+        if self.inner.cancelled.get() {
+            return;
+        }
+        let (sender, receiver) = oneshot::channel();
+        {
+            let mut waiters = self.inner.on_cancel.borrow_mut();
+            // Steps that finished dropped their receivers; keep the list to the live ones.
+            waiters.retain(|w| !w.is_canceled());
+            waiters.push(sender);
+        }
+        // Err would mean the sender was dropped unsent, which only `cancel` does (by sending).
+        let _ = receiver.await;
     }
 
     fn progress(&self, environment: &EnvironmentRef, command: &Command) {

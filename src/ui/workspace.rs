@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use w365_core::discovery::list_instances;
+use w365_core::driver::WithTimeout;
 use w365_core::ids::TenantId;
 use w365_core::preset::Preset;
 use w365_core::record::{EnvironmentRef, Operator};
@@ -15,7 +16,8 @@ use super::session::{EnvRow, Screen, Session};
 use crate::api::transport::BrowserTransport;
 use crate::bridge::msal::Account;
 use crate::config::AppConfig;
-use crate::run::clock::now_ms;
+use crate::run::clock::{now_ms, BrowserClock};
+use crate::run::policy;
 use crate::run::store::{self, Saved, Slot};
 
 /// The signed-in page: lists the environments (only discovery blocks the first screen; the
@@ -63,10 +65,12 @@ pub fn Workspace(account: Account, config: AppConfig) -> impl IntoView {
     };
     provide_context(session);
 
+    policy::configure(&config);
     let transport = session.transport.get_value();
     let endpoints = session.endpoints.get_value();
     spawn_local(async move {
-        let listed = list_instances(&transport, &endpoints).await;
+        let within = WithTimeout::new(&transport, BrowserClock, policy::retry().read_timeout_ms);
+        let listed = list_instances(&within, &endpoints).await;
         let rows: Result<Vec<EnvRow>, String> = listed
             .map(|list| {
                 list.into_iter()

@@ -5,13 +5,12 @@ mod support;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
-use std::time::Duration;
 use support::model::{Model, ORIGIN};
 use support::{answer_with_fault, fixture, target, Fault, ScriptedClient};
 use w365_core::batch::{run_batch, BatchObserver, BatchProgress};
 use w365_core::cloud::Cloud;
 use w365_core::discovery::list_instances;
-use w365_core::driver::{drive, Prompter, Sleeper};
+use w365_core::driver::{drive, Prompter};
 use w365_core::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
 use w365_core::preset::WORK365_US_APP_ID as US;
 use w365_core::procedure::prompt::{Prompt, PromptAnswer};
@@ -19,7 +18,7 @@ use w365_core::procedure::{Command, Mode, Options, Outcome, Procedure};
 use w365_core::record::{EnvironmentRef, EnvironmentRun};
 use w365_core::tenant_reads::TenantReads;
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn list_instances_follows_next_link_and_parses_every_field() {
     let client = ScriptedClient::new(vec![
         (
@@ -55,7 +54,7 @@ async fn list_instances_follows_next_link_and_parses_every_field() {
     assert_eq!(seen[1].header("Prefer"), Some("odata.maxpagesize=500"));
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn list_instances_reports_html_error_pages_without_panicking() {
     let page = HttpResponse {
         status: 502,
@@ -132,18 +131,8 @@ impl HttpClient for ModelClient {
     }
 }
 
-/// A clock that jumps forward when asked to sleep.
-#[derive(Default)]
-struct VirtualClock(Cell<u64>);
-
-impl Sleeper for VirtualClock {
-    fn now_ms(&self) -> u64 {
-        self.0.get()
-    }
-    async fn sleep(&self, d: Duration) {
-        self.0.set(self.0.get() + d.as_millis() as u64);
-    }
-}
+/// Virtual time: tokio's paused clock (see `support::fake_time`).
+use support::fake_time::PausedClock as VirtualClock;
 
 #[derive(Default)]
 struct Admin {
@@ -183,7 +172,7 @@ impl BatchObserver for Admin {
     }
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn driver_runs_the_procedure_to_verified_with_prompts() {
     let client = ModelClient::new(&[ORIGIN.to_owned()]);
     let admin = Admin::default();
@@ -215,7 +204,7 @@ impl Prompter for CancelAtPlan {
     fn progress(&self, _: &EnvironmentRef, _: &Command) {}
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_cancel_while_the_plan_is_asked_ends_the_run_cancelled_not_declined() {
     let client = ModelClient::new(&[ORIGIN.to_owned()]);
     let mut p = Procedure::new(target(), Options::default());
@@ -246,7 +235,7 @@ fn procedures(origins: &[String]) -> Vec<Procedure> {
         .collect()
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn batch_is_bounded_independent_and_reports_progress() {
     let origins: Vec<String> = (0..10)
         .map(|i| format!("https://env{i}.crm.dynamics.com"))
@@ -296,7 +285,7 @@ async fn batch_is_bounded_independent_and_reports_progress() {
     assert!(reported.iter().enumerate().all(|(i, (_, seen))| *seen == i));
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_batch_through_tenant_reads_asks_graph_once_per_question() {
     let origins: Vec<String> = (0..10)
         .map(|i| format!("https://env{i}.crm.dynamics.com"))
@@ -337,7 +326,7 @@ async fn a_batch_through_tenant_reads_asks_graph_once_per_question() {
     assert_eq!(shared.known(), per_environment);
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn batch_cancellation_starts_nothing_new_and_records_the_rest_as_cancelled() {
     let origins: Vec<String> = (0..8)
         .map(|i| format!("https://env{i}.crm.dynamics.com"))

@@ -9,7 +9,7 @@ use w365_core::graph::Consent;
 use w365_core::http::{HttpRequest, HttpResponse, TransportError};
 use w365_core::ids::AppId;
 use w365_core::preset::WORK365_US_APP_ID as US;
-use w365_core::procedure::{Answer, Command, Input, Options, Outcome, Procedure};
+use w365_core::procedure::{Command, Options, Outcome, Procedure};
 
 /// How Graph (or the token for it) answers in one run; Dataverse always answers from the model.
 type GraphAnswer = fn(&HttpRequest) -> Result<HttpResponse, TransportError>;
@@ -20,43 +20,20 @@ fn setup(model: &mut Model, graph: GraphAnswer) -> (Outcome, Vec<Command>, Proce
         target(),
         Options::unattended(w365_core::procedure::Mode::Setup),
     );
-    let mut now = 1_000_000;
-    let mut commands = Vec::new();
-    let mut cmd = p.start(now);
-    for _ in 0..500 {
-        commands.push(cmd.clone());
-        let input = match &cmd {
-            Command::Done { outcome } => return (outcome.clone(), commands, p),
-            Command::Send { requests } => Input::Answers {
-                answers: requests
-                    .iter()
-                    .map(|o| Answer {
-                        id: o.id,
-                        result: if o.request.url.starts_with(GRAPH) {
-                            graph(&o.request)
-                        } else {
-                            Ok(model.handle(&o.request))
-                        },
-                    })
-                    .collect(),
-            },
-            Command::Prompt { prompt } => Input::Choice {
-                answer: agree(prompt),
-            },
-            Command::WaitUntil { at_ms, .. } => {
-                now = *at_ms;
-                Input::Woke
+    let (outcome, trace) = support::run_answering(
+        &mut p,
+        model,
+        |m, r| {
+            if r.url.starts_with(GRAPH) {
+                graph(r)
+            } else {
+                Ok(m.handle(r))
             }
-            Command::RenewSignIn { .. } => Input::SignInRenewed,
-            // One procedure alone: the lock is free.
-            Command::Lock { .. } => Input::Lock {
-                grant: w365_core::procedure::LockGrant::Acquired,
-            },
-        };
-        now += 40;
-        cmd = p.handle(input, now);
-    }
-    panic!("the run did not end: {cmd:?}");
+        },
+        agree,
+        true,
+    );
+    (outcome, trace.commands, p)
 }
 
 fn no_graph_token(req: &HttpRequest) -> Result<HttpResponse, TransportError> {

@@ -19,6 +19,8 @@ fn fault() -> impl Strategy<Value = Fault> {
         1 => Just(Fault::ServerError),
         1 => Just(Fault::DropBefore),
         1 => Just(Fault::DropAfter),
+        1 => Just(Fault::TimeoutBefore),
+        1 => Just(Fault::TimeoutAfter),
         1 => Just(Fault::Unauthorized),
         1 => Just(Fault::Race412),
     ]
@@ -94,7 +96,7 @@ proptest! {
                 prop_assert!(users.iter().all(|u| u.disabled && !u.roles.contains(&SERVICE_ROLE.to_owned()) && !u.roles.contains(&PORTAL_ROLE.to_owned())));
             }
             Outcome::Failed { error } => {
-                let typed = matches!(error, ProcedureError::SignInExpired { .. } | ProcedureError::Throttled { .. } | ProcedureError::Api { .. } | ProcedureError::NoProgress { .. });
+                let typed = matches!(error, ProcedureError::SignInExpired { .. } | ProcedureError::Throttled { .. } | ProcedureError::Api { .. } | ProcedureError::NoProgress { .. } | ProcedureError::Timeout { .. });
                 prop_assert!(typed);
                 // A typed error still has a remedy for the admin.
                 prop_assert!(!error.remedy().text().is_empty());

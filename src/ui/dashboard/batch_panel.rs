@@ -4,12 +4,13 @@ use std::collections::HashSet;
 use leptos::prelude::*;
 use w365_core::batch::{run_batch, BatchObserver, BatchProgress};
 use w365_core::preset::Preset;
-use w365_core::procedure::{Mode, Options, Procedure, Target};
+use w365_core::procedure::{Mode, Procedure, Target};
 use w365_core::record::{EnvironmentRef, EnvironmentRun};
 use w365_core::tenant_reads::TenantReads;
 
 use super::row_status::RowInfo;
 use crate::run::clock::BrowserClock;
+use crate::run::policy;
 use crate::run::prompter::UiPrompter;
 use crate::run::store::Slot;
 use crate::ui::environment::{DataCenterChoice, SignInAgain};
@@ -96,11 +97,7 @@ pub fn BatchPanel() -> impl IntoView {
                 .map(|r| {
                     Procedure::new(
                         Target::from_instance(&r.instance, Preset::work365(), endpoints.clone()),
-                        Options {
-                            // One writer per environment across this origin's tabs.
-                            write_lock: true,
-                            ..Options::unattended(Mode::Setup)
-                        },
+                        policy::unattended(Mode::Setup),
                     )
                 })
                 .collect();

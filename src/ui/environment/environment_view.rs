@@ -21,6 +21,7 @@ use super::undo_confirm::UndoConfirm;
 use crate::run::clock::BrowserClock;
 use crate::run::guide_progress;
 use crate::run::observed::{ObservedClient, Traffic};
+use crate::run::policy;
 use crate::run::prompter::UiPrompter;
 use crate::run::store::Slot;
 use crate::ui::consent_unknown::ConsentUnknownNote;
@@ -175,12 +176,9 @@ pub fn EnvironmentView(id: String, resume: Option<RunStart>) -> impl IntoView {
                 let mut target = Target::from_instance(&instance, Preset::work365(), endpoints);
                 target.data_center = data_center;
                 let options = Options {
-                    mode: m,
                     confirm_plan: !confirmed,
                     guide_confirmed,
-                    // One writer per environment across this origin's tabs.
-                    write_lock: true,
-                    ..Options::default()
+                    ..policy::options(m)
                 };
                 let client = ObservedClient::new(session.transport.get_value(), move |t| {
                     board.try_update(|b| match t {

@@ -5,9 +5,12 @@
 //! spawns or reads a clock, so every interleaving of answers and faults can be replayed.
 //!
 //! Safety rules it keeps: it creates the application user only when its latest read showed none
-//! live; after any doubtful write answer it re-reads before acting again; a `412` duplicate is
-//! adopted by re-reading; it never removes a role except in Undo, and only ever writes to the
-//! one application user of the chosen app.
+//! live; after any doubtful write answer (none in time, a dropped connection, a `5xx`) it
+//! re-reads before acting again and never resends blindly; a `412` duplicate is adopted by
+//! re-reading; it never removes a role except in Undo, and only ever writes to the one
+//! application user of the chosen app. A cancel ends the run at once; if a write's effect is
+//! then unknown, the outcome says so and how to find out. It follows `@odata.nextLink` only on
+//! the origin it asked, for at most [`odata::MAX_PAGES`] pages.
 
 pub mod assessment;
 pub mod inspection;
@@ -25,11 +28,11 @@ use crate::dataverse::users::{self, AppUser};
 use crate::dataverse::Dataverse;
 use crate::error::{ApiError, Remedy};
 use crate::graph::{self, Consent};
-use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::http::{self, HttpRequest, HttpResponse, TransportError};
 use crate::ids::AppId;
 use crate::odata;
 use crate::preset::WORK365_GUIDE_STEPS;
-use crate::record::{Confirmation, EnvironmentRun, Stage, WaitRecord};
+use crate::record::{Confirmation, EnvironmentRun, Stage, WaitRecord, WriteRecord};
 use assessment::{AssessContext, Assessment, Plan};
 use inspection::{Inspection, Purpose};
 use prompt::{DataCenterOption, Prompt, PromptAnswer};
@@ -42,6 +45,8 @@ struct Pending {
     request: HttpRequest,
     attempt: u32,
     sent_at_ms: u64,
+    /// Which page of its listing this is (1 for the first request).
+    page: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +76,8 @@ pub struct Procedure {
     carry: Vec<Pending>,
     /// A write answer left its effect in doubt: re-read before acting again.
     reread: bool,
+    /// The writes whose effect is in doubt until the next re-read (labels, for a cancel).
+    in_doubt: Vec<String>,
     renewed: Vec<String>,
     throttle_waits: u32,
     write_rounds: u32,
@@ -115,7 +122,7 @@ impl Procedure {
             outcome: None,
         };
         Procedure {
-            jitter: Jitter::new(options.seed),
+            jitter: Jitter::for_environment(options.seed, &target.environment.url),
             target,
             options,
             dv,
@@ -124,6 +131,7 @@ impl Procedure {
             inflight: Vec::new(),
             carry: Vec::new(),
             reread: false,
+            in_doubt: Vec::new(),
             renewed: Vec::new(),
             throttle_waits: 0,
             write_rounds: 0,
@@ -217,6 +225,13 @@ impl Procedure {
         if self.phase == Phase::Done {
             return self.repeat();
         }
+        let input = match input {
+            Input::CancelBeforeSending => {
+                self.inflight.clear();
+                Input::Cancel
+            }
+            other => other,
+        };
         match (input, self.last.clone()) {
             // Verified, the guide open: the run has done its work, so leaving it stops the
             // guide (as a skip does) instead of calling a configured user "cancelled".
@@ -231,7 +246,7 @@ impl Procedure {
                 }
                 self.finish_configured(now_ms)
             }
-            (Input::Cancel, _) => self.finish(Outcome::Cancelled, now_ms),
+            (Input::Cancel, _) => self.cancel(now_ms),
             (Input::Answers { answers }, Some(Command::Send { .. })) => {
                 self.on_answers(answers, now_ms)
             }
@@ -277,6 +292,7 @@ impl Procedure {
                     request,
                     attempt: 0,
                     sent_at_ms: now_ms,
+                    page: 1,
                 }
             })
             .collect();
@@ -301,6 +317,7 @@ impl Procedure {
             .map(|p| Outgoing {
                 id: p.id,
                 request: p.request.clone(),
+                timeout_ms: self.options.retry.timeout_ms(p.request.method),
             })
             .collect();
         self.inflight = pending
@@ -325,6 +342,44 @@ impl Procedure {
 
     fn fail(&mut self, error: ProcedureError, now_ms: u64) -> Command {
         self.finish(Outcome::Failed { error }, now_ms)
+    }
+
+    /// Stops at once. Writes sent and not answered, or answered in doubt and not re-read yet,
+    /// may have taken effect: then the run ends with that said and the remedy to inspect
+    /// again (nothing more is sent to find out: the admin asked to stop).
+    fn cancel(&mut self, now_ms: u64) -> Command {
+        let mut writes = std::mem::take(&mut self.in_doubt);
+        let unanswered: Vec<Pending> = self
+            .inflight
+            .iter()
+            .filter(|p| p.purpose.is_write())
+            .cloned()
+            .collect();
+        for p in unanswered {
+            let path = p
+                .request
+                .url
+                .strip_prefix(&self.dv.origin)
+                .unwrap_or(&p.request.url)
+                .to_owned();
+            self.record.writes.push(WriteRecord {
+                method: p.request.method,
+                path,
+                status: None,
+                error: Some("cancelled before an answer arrived; its effect is unknown".into()),
+                at_ms: p.sent_at_ms,
+                duration_ms: now_ms.saturating_sub(p.sent_at_ms),
+            });
+            writes.push(p.purpose.label());
+        }
+        if writes.is_empty() {
+            self.finish(Outcome::Cancelled, now_ms)
+        } else {
+            self.fail(
+                ProcedureError::CancelledWithWritesInDoubt { writes },
+                now_ms,
+            )
+        }
     }
 
     fn on_answers(&mut self, answers: Vec<Answer>, now_ms: u64) -> Command {
@@ -381,15 +436,23 @@ impl Procedure {
                 } else {
                     self.facts.absorb(&p.purpose, &resp)
                 };
-                match absorbed {
-                    Ok(Some(next)) => {
+                let follow = absorbed.and_then(|next| match next {
+                    Some(link) => {
+                        odata::check_page(p.page + 1)?;
+                        odata::next_page(&p.request, &link).map(Some)
+                    }
+                    None => Ok(None),
+                });
+                match follow {
+                    Ok(Some(request)) => {
                         self.next_id += 1;
                         round.follow_ups.push(Pending {
                             id: RequestId(self.next_id),
-                            request: odata::next_page(&p.request, &next),
+                            request,
                             purpose: p.purpose,
                             attempt: 0,
                             sent_at_ms: 0,
+                            page: p.page + 1,
                         });
                     }
                     Ok(None) => {}
@@ -411,6 +474,23 @@ impl Procedure {
                     round.retry.push(p);
                 } else if let Purpose::ServicePrincipal(app) = &p.purpose {
                     let reason = format!("Microsoft Graph did not answer: {error}");
+                    self.facts.set_consent(app, Consent::Unknown { reason });
+                } else if let ApiError::Transport(TransportError::Timeout { after_ms }) = error {
+                    round.fatal(ProcedureError::Timeout {
+                        step: p.purpose.label(),
+                        host: http::origin_of(&p.request.url).unwrap_or_default(),
+                        after_ms,
+                        attempts: p.attempt + 1,
+                    });
+                } else {
+                    round.fatal(read_failure(&p.purpose, error));
+                }
+            }
+            // Asking again would get the same answer (or send a token where it must not go).
+            // Graph's answer is a convenience: one that cannot be used leaves consent unknown.
+            Verdict::Unusable(error) => {
+                if let Purpose::ServicePrincipal(app) = &p.purpose {
+                    let reason = format!("Microsoft Graph's answer could not be used: {error}");
                     self.facts.set_consent(app, Consent::Unknown { reason });
                 } else {
                     round.fatal(read_failure(&p.purpose, error));
@@ -804,12 +884,18 @@ enum Verdict {
     Renew(String),
     Throttled(ApiError),
     Transient(ApiError),
+    /// No usable answer, and asking again would not give one: an oversized answer, or a
+    /// request the transport refused to send to a host its token is not for.
+    Unusable(ApiError),
 }
 
-/// Sorts an answer into "use it", "renew the token", "wait", "retry".
+/// Sorts an answer into "use it", "renew the token", "wait", "retry", "give up".
 fn classify(req: &HttpRequest, result: Result<HttpResponse, TransportError>) -> Verdict {
     match result {
         Err(TransportError::SignInNeeded { audience, .. }) => Verdict::Renew(audience),
+        Err(e @ (TransportError::TooLarge { .. } | TransportError::WrongOrigin { .. })) => {
+            Verdict::Unusable(ApiError::Transport(e))
+        }
         Err(e) => Verdict::Transient(ApiError::Transport(e)),
         Ok(r) if r.status == 401 => Verdict::Renew(req.audience.clone().unwrap_or_default()),
         Ok(r) if r.status == 429 => Verdict::Throttled(ApiError::refused(&r)),

@@ -25,6 +25,9 @@ pub struct Outgoing {
     pub id: RequestId,
     /// The request.
     pub request: HttpRequest,
+    /// Give up waiting after this long and answer [`TransportError::Timeout`] (the driver does;
+    /// a caller of its own must too, or a request that never answers holds the run).
+    pub timeout_ms: u64,
 }
 
 /// The answer to one [`Outgoing`].
@@ -123,8 +126,11 @@ pub enum Input {
         /// Acquired, busy or unavailable.
         grant: LockGrant,
     },
-    /// Stop as soon as possible; no further writes are sent.
+    /// Stop as soon as possible; no further writes are sent. Writes of the last
+    /// [`Command::Send`] not answered yet count as possibly made.
     Cancel,
+    /// Stop before carrying out the last command: none of its requests was sent.
+    CancelBeforeSending,
 }
 
 /// A failure that ends the run.
@@ -160,6 +166,38 @@ pub enum ProcedureError {
         /// Rounds tried.
         rounds: u32,
     },
+    /// A read got no answer in time, however often the policy allowed to ask.
+    #[error("could not {step}: {host} did not answer within {after_ms} ms ({attempts} attempts)")]
+    Timeout {
+        /// What the procedure was reading.
+        step: String,
+        /// The origin asked.
+        host: String,
+        /// How long each attempt waited.
+        after_ms: u64,
+        /// How many times it was asked.
+        attempts: u32,
+    },
+    /// Cancelled while writes were unanswered (or answered in doubt and not yet re-read): the
+    /// run stopped at once and sent nothing more, so their effect is unknown.
+    #[error("{}", in_doubt_text(writes))]
+    CancelledWithWritesInDoubt {
+        /// The writes in doubt, labelled as in the run record.
+        writes: Vec<String>,
+    },
+}
+
+fn in_doubt_text(writes: &[String]) -> String {
+    match writes {
+        [one] => format!(
+            "cancelled while a write was on its way ({one}); whether it took effect is unknown"
+        ),
+        many => format!(
+            "cancelled while {} writes were on their way ({}); whether they took effect is unknown",
+            many.len(),
+            many.join("; ")
+        ),
+    }
 }
 
 impl ProcedureError {
@@ -174,6 +212,13 @@ impl ProcedureError {
                 wait_s: *retry_after_s,
             },
             ProcedureError::NoProgress { .. } => Remedy::TryLater,
+            ProcedureError::Timeout { host, after_ms, .. } => Remedy::ServiceNotAnswering {
+                host: host.clone(),
+                after_s: after_ms.div_ceil(1000),
+            },
+            ProcedureError::CancelledWithWritesInDoubt { writes } => Remedy::InspectAgain {
+                writes: writes.clone(),
+            },
         }
     }
 }
@@ -282,7 +327,9 @@ pub struct Options {
     pub guide_confirmed: usize,
     /// Retries and waits.
     pub retry: RetryPolicy,
-    /// Seed for backoff jitter (replayable runs).
+    /// Seed for backoff jitter, mixed with the environment's address (see
+    /// [`super::retry::Jitter::for_environment`]): the app passes one random value per page load,
+    /// so concurrent runs back off apart; a run replays exactly given its seed.
     pub seed: u64,
     /// Take the environment's write lock ([`Command::Lock`]) before the first write. The app
     /// does; sans-IO tests that script every request leave it off.

@@ -168,7 +168,18 @@ impl Procedure {
                 round.throttle(&error, self.options.retry.default_throttle_wait_ms);
                 round.doubt = true;
             }
-            Verdict::Transient(_) => round.doubt = true,
+            // No answer in time, a dropped connection, a 5xx, or an answer too large to read:
+            // the write may have taken effect. Re-read; never resend blindly.
+            Verdict::Transient(_)
+            | Verdict::Unusable(ApiError::Transport(TransportError::TooLarge { .. })) => {
+                round.doubt = true;
+                self.in_doubt.push(p.purpose.label());
+            }
+            Verdict::Unusable(error) => round.fatal(ProcedureError::Api {
+                step: p.purpose.label(),
+                remedy: error.remedy(),
+                error,
+            }),
         }
     }
 
@@ -250,6 +261,8 @@ impl Procedure {
             );
         };
         let users = std::mem::take(&mut self.reread_users);
+        // What the doubtful writes did is now known: it is in what was just read.
+        self.in_doubt.clear();
         let (live, deleted) = assessment::users_of(&users, &app);
         let blocked = |reason: BlockReason, remedy: Remedy| Outcome::Stopped {
             assessment: Assessment::Blocked { reason, remedy },

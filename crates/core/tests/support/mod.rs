@@ -1,6 +1,7 @@
 //! Test support: the in-memory model, a sans-IO runner with fault injection, a scripted client.
 #![allow(dead_code)]
 
+pub mod fake_time;
 pub mod model;
 
 use model::{Model, CALLER, GRAPH, ORIGIN};
@@ -54,6 +55,10 @@ pub enum Fault {
     Html,
     /// 403 from a service that will not tell (e.g. Graph without Application.Read.All).
     Forbidden,
+    /// No answer in time; the server never saw it.
+    TimeoutBefore,
+    /// No answer in time, but the server processed it.
+    TimeoutAfter,
 }
 
 /// What a sans-IO run looked like.
@@ -79,6 +84,23 @@ pub fn run(
     p: &mut Procedure,
     model: &mut Model,
     mut fault: impl FnMut(&HttpRequest) -> Fault,
+    prompt: impl FnMut(&Prompt) -> PromptAnswer,
+    renew_ok: bool,
+) -> (Outcome, Trace) {
+    run_answering(
+        p,
+        model,
+        |m, r| answer_with_fault(m, r, fault(r)),
+        prompt,
+        renew_ok,
+    )
+}
+
+/// [`run`] with every answer made by `answer` (the model, or anything standing in for it).
+pub fn run_answering(
+    p: &mut Procedure,
+    model: &mut Model,
+    mut answer: impl FnMut(&mut Model, &HttpRequest) -> Result<HttpResponse, TransportError>,
     mut prompt: impl FnMut(&Prompt) -> PromptAnswer,
     renew_ok: bool,
 ) -> (Outcome, Trace) {
@@ -98,7 +120,7 @@ pub fn run(
                     .iter()
                     .map(|o| Answer {
                         id: o.id,
-                        result: answer_with_fault(model, &o.request, fault(&o.request)),
+                        result: answer(model, &o.request),
                     })
                     .collect();
                 Input::Answers { answers }
@@ -136,6 +158,7 @@ pub fn answer_with_fault(
     let net = || TransportError::Network {
         message: "connection reset".into(),
     };
+    let late = || TransportError::Timeout { after_ms: 30_000 };
     match fault {
         Fault::None => Ok(model.handle(req)),
         Fault::Throttle(s) => Ok(HttpResponse::json(429, &serde_json::json!({"error":{"code":"0x80072322","message":"Number of requests exceeded the limit of 6000 over time window of 300 seconds."}})).with_header("Retry-After", &s.to_string())),
@@ -144,6 +167,11 @@ pub fn answer_with_fault(
         Fault::DropAfter => {
             model.handle(req);
             Err(net())
+        }
+        Fault::TimeoutBefore => Err(late()),
+        Fault::TimeoutAfter => {
+            model.handle(req);
+            Err(late())
         }
         Fault::Unauthorized => Ok(HttpResponse::json(401, &serde_json::json!({"error":{"code":"","message":"token expired"}}))),
         Fault::Race412 => {
