@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use w365_core::cloud::CloudEndpoints;
-use w365_core::discovery::Instance;
+use w365_core::discovery::{Instance, UnusableInstance};
 
 use w365_core::procedure::Mode;
 use w365_core::record::EnvironmentRun;
@@ -98,6 +98,8 @@ pub struct Session {
     pub transport: StoredValue<BrowserTransport>,
     /// `None` while discovery runs; `Err` with the message when it failed.
     pub rows: RwSignal<Option<Result<Vec<EnvRow>, String>>>,
+    /// Discovery rows the client cannot use, each with the reason (shown, never inspected).
+    pub unusable: RwSignal<Vec<UnusableInstance>>,
     pub screen: RwSignal<Screen>,
     pub saved: RwSignal<Saved>,
     /// Text for the polite live region.

@@ -31,7 +31,9 @@ pub enum Stage {
     Inspect,
     /// Creating the application user.
     Create,
-    /// Enabling and assigning roles, concurrently.
+    /// Enabling a disabled application user, alone: roles wait for it.
+    Enable,
+    /// Assigning roles, concurrently.
     Assign,
     /// Reading back.
     Verify,
@@ -201,6 +203,16 @@ impl RunRecord {
                 let _ = writeln!(md, "- Application id: {a}");
             }
             let _ = writeln!(md, "- Mode: {}", env.mode);
+            if let Some(p) = env.inspection.as_ref().and_then(|i| i.product.as_ref()) {
+                let from = p
+                    .source()
+                    .map(|s| format!(", read from {s}"))
+                    .unwrap_or_default();
+                let _ = writeln!(md, "- {}: {}{from}", p.product, p.summary());
+                if let Some(note) = p.note() {
+                    let _ = writeln!(md, "- Note: {note}");
+                }
+            }
             if let Some(a) = &env.assessment {
                 let _ = writeln!(md, "- Assessment: {}", a.summary());
                 if let Some(r) = a.remedy() {

@@ -139,4 +139,7 @@ scenarios! {
     soft_deleted_app_user => "soft-deleted-app-user",
     partial_setup => "partial-setup",
     batch_200 => "batch-200",
+    solution_named_otherwise => "solution-named-otherwise",
+    roles_without_solution => "roles-without-solution",
+    old_version => "old-version",
 }

@@ -258,7 +258,13 @@ pub async fn route(
             headers,
             body,
             content_type,
+            processed,
         }) => {
+            if *processed && req.method != "OPTIONS" {
+                if let Ok(mut sh) = inner.shared.lock() {
+                    let _ = dispatch(&mut sh, &ctx, &req, &service, &svc_path);
+                }
+            }
             let mut resp = Resp::text(
                 *status,
                 content_type.as_deref().unwrap_or("application/json"),
@@ -294,13 +300,7 @@ pub async fn route(
         let Ok(mut sh) = inner.shared.lock() else {
             return Err(DropConnection);
         };
-        match service {
-            Service::Identity => crate::identity::handle(&mut sh, &ctx, &req, &svc_path),
-            Service::Discovery => crate::discovery::handle(&sh, &ctx, &req, &svc_path),
-            Service::Dataverse(i) => crate::dataverse::handle(&mut sh, &ctx, &req, i, &svc_path),
-            Service::Graph => crate::graph::handle(&sh, &ctx, &req, &svc_path),
-            Service::Admin => admin_center(&sh, &svc_path),
-        }
+        dispatch(&mut sh, &ctx, &req, &service, &svc_path)
     };
     let resp = if is_token {
         resp
@@ -319,8 +319,30 @@ pub async fn route(
     Ok(to_hyper(resp))
 }
 
+/// The service's own answer to a request.
+fn dispatch(
+    sh: &mut crate::server::Shared,
+    ctx: &Ctx,
+    req: &Req,
+    service: &Service,
+    svc_path: &str,
+) -> Resp {
+    match service {
+        Service::Identity => crate::identity::handle(sh, ctx, req, svc_path),
+        Service::Discovery => crate::discovery::handle(sh, ctx, req, svc_path),
+        Service::Dataverse(i) => crate::dataverse::handle(sh, ctx, req, *i, svc_path),
+        Service::Graph => crate::graph::handle(sh, ctx, req, svc_path),
+        Service::Admin => admin_center(sh, svc_path),
+    }
+}
+
 fn describe(a: &Action) -> String {
     match a {
+        Action::Status {
+            status,
+            processed: true,
+            ..
+        } => format!("status {status} after processing"),
         Action::Status { status, .. } => format!("status {status}"),
         Action::Drop {
             drop: DropWhen::Before,

@@ -31,6 +31,7 @@ pub fn target() -> Target {
         endpoints: endpoints(),
         tenant_id: TenantId::parse(TENANT).ok(),
         data_center: None,
+        disabled: false,
     }
 }
 
@@ -54,6 +55,11 @@ pub enum Fault {
     Html,
     /// 403 from a service that will not tell (e.g. Graph without Application.Read.All).
     Forbidden,
+    /// As `Race412`, but the duplicate is told as Microsoft's provider's mocks tell it: `400`
+    /// "A record with matching applicationid already exists." without a code.
+    Race400,
+    /// The server processed it, then answered `500` anyway.
+    ServerErrorAfter,
 }
 
 /// What a sans-IO run looked like.
@@ -142,7 +148,7 @@ pub fn answer_with_fault(
             Err(net())
         }
         Fault::Unauthorized => Ok(HttpResponse::json(401, &serde_json::json!({"error":{"code":"","message":"token expired"}}))),
-        Fault::Race412 => {
+        Fault::Race412 | Fault::Race400 => {
             if req.method == Method::Post && req.url.ends_with("/systemusers") {
                 let body: serde_json::Value = serde_json::from_slice(req.body.as_deref().unwrap_or_default()).unwrap_or_default();
                 if let Some(app) = body["applicationid"].as_str() {
@@ -151,7 +157,15 @@ pub fn answer_with_fault(
                     }
                 }
             }
-            Ok(model.handle(req))
+            let resp = model.handle(req);
+            if fault == Fault::Race400 && resp.status == 412 {
+                return Ok(HttpResponse::json(400, &serde_json::json!({"error":{"message":"A record with matching applicationid already exists."}})));
+            }
+            Ok(resp)
+        }
+        Fault::ServerErrorAfter => {
+            model.handle(req);
+            Ok(HttpResponse::json(500, &serde_json::json!({"error":{"code":"0x80040216","message":"An unexpected error occurred."}})))
         }
         Fault::Forbidden => Ok(HttpResponse::json(403, &serde_json::json!({"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}))),
         Fault::Html => Ok(HttpResponse { status: 200, headers: vec![("Content-Type".into(), "text/html".into())], body: b"<!DOCTYPE html><html><body>Sign in to continue</body></html>".to_vec() }),
@@ -225,3 +239,51 @@ pub fn fixture(name: &str) -> serde_json::Value {
 }
 
 pub const _USED: (&str, &str) = (GRAPH, CALLER);
+
+/// Drives a procedure sans-IO like [`run`], with every answer decided by `answer` (which may
+/// use the model, change it, or answer anything at all).
+pub fn run_answering(
+    p: &mut Procedure,
+    model: &mut Model,
+    mut answer: impl FnMut(&mut Model, &HttpRequest) -> Result<HttpResponse, TransportError>,
+) -> (Outcome, Trace) {
+    let mut now = 1_000_000u64;
+    let mut trace = Trace::default();
+    let mut cmd = p.start(now);
+    for _ in 0..500 {
+        trace.commands.push(cmd.clone());
+        let input = match &cmd {
+            Command::Done { outcome } => return (outcome.clone(), trace),
+            Command::Send { requests } => {
+                trace
+                    .sends
+                    .push(requests.iter().map(|o| o.request.clone()).collect());
+                now += 40;
+                let answers = requests
+                    .iter()
+                    .map(|o| Answer {
+                        id: o.id,
+                        result: answer(model, &o.request),
+                    })
+                    .collect();
+                Input::Answers { answers }
+            }
+            Command::Prompt { prompt } => Input::Choice {
+                answer: agree(prompt),
+            },
+            Command::WaitUntil { at_ms, .. } => {
+                trace.waits_ms += at_ms - now;
+                now = *at_ms;
+                Input::Woke
+            }
+            Command::RenewSignIn { .. } => Input::SignInRenewed,
+        };
+        cmd = p.handle(input, now);
+    }
+    panic!("procedure did not finish in 500 steps: last {cmd:?}");
+}
+
+/// Whether a request is the create of an application user.
+pub fn is_create(req: &HttpRequest) -> bool {
+    req.method == Method::Post && req.url.ends_with("/systemusers")
+}

@@ -7,4 +7,5 @@ mod dataverse;
 mod discovery_graph;
 mod identity;
 mod routing;
+mod rules;
 mod scenarios;
