@@ -76,7 +76,10 @@ fn budget(name: &str) -> (usize, u32) {
     match name {
         "not-sysadmin" => (1, 3),
         "partial-setup" => (3, 4),
-        "not-consented" | "roles-in-child-bu" | "duplicate-role-names" | "soft-deleted-app-user"
+        "not-consented"
+        | "roles-in-child-bu"
+        | "duplicate-role-names"
+        | "soft-deleted-app-user"
         | "old-version" => (1, 2),
         _ => (4, 5),
     }
