@@ -51,6 +51,7 @@ test("undo removes the roles before it disables the user", async (t) => {
   await openEnvironment(page, sandbox.id);
   assert.equal(await finishRun(page), "already-configured");
   await page.getByTestId("undo").click();
+  await page.getByTestId("undo-confirm").waitFor();
   const changes = await page.getByTestId("undo-change").allInnerTexts();
   assert.match(changes.at(-1), /disabl/i, `disabling is the last change listed: ${JSON.stringify(changes)}`);
   await page.getByTestId("undo-proceed").click();
