@@ -236,3 +236,44 @@ test("the page cannot drive the button; where the side panel cannot open, the ad
   await screenshot(app, "extension-tab-fallback-environment");
   assertNoTokens("the tab's storage", await persistedStorage(app));
 });
+
+test("the admin center's link into the default environment (Default-{tenant}) opens that environment in the extension", async (t) => {
+  const emulator = await startEmulator({ scenario: "demo", config: PRODUCTION_CONFIG });
+  const browser = await launchWithExtension(emulator).catch(async (e) => { await emulator.stop(); throw e; });
+  t.after(async () => {
+    await browser.close();
+    await emulator.stop();
+  });
+  const { tenant } = await emulator.state();
+  const defaultEnv = environment({ tenant, scenario: "demo" }, "contosodefault");
+  assert.equal(defaultEnv.id, `Default-${tenant.id}`);
+  if (!browser.context.serviceWorkers().length) await browser.context.waitForEvent("serviceworker");
+
+  // The id as a link may spell it: the GUID in capitals.
+  const linked = `Default-${tenant.id.toUpperCase()}`;
+  const admin = await browser.context.newPage();
+  await admin.goto(`https://admin.powerplatform.microsoft.com/manage/environments/${linked}/hub`);
+  const button = admin.getByTestId("w365-switch");
+  await button.waitFor();
+  await button.click();
+  const app = await waitForAppPage(browser, `chrome-extension://${EXTENSION_ID}/index.html?env=${linked}`);
+  app.setDefaultTimeout(20_000);
+  await app.getByTestId("sign-in").waitFor();
+  const signInWindow = browser.context.waitForEvent("page");
+  await app.getByTestId("sign-in").click();
+  await (await signInWindow).locator(`[data-upn="${ADMIN}"]`).click();
+
+  // The environment view opens by itself on the default environment (discovery's canonical id).
+  const view = app.locator(`[data-testid="environment"][data-env-id="${defaultEnv.id}"]`);
+  await view.waitFor({ timeout: 30_000 });
+  assert.match(await view.innerText(), /Contoso \(default\)/);
+  assert.equal(await app.getByTestId("outcome").getAttribute("data-outcome", { timeout: 30_000 }), "stopped");
+  assert.match(await app.getByTestId("error").innerText(), /not installed/i);
+  await screenshot(app, "extension-default-environment");
+  // Only reads reached it: nothing is written to an environment without Work 365.
+  const after = await emulator.state();
+  assert.deepEqual(after.tenant.environments.find((e) => e.unique_name === "contosodefault").system_users,
+    defaultEnv.system_users);
+  assert.ok(loggedRequests(after, { host: new RegExp(`^${defaultEnv.host.replaceAll(".", "\\.")}`) }).length > 0,
+    "the default environment was inspected");
+});

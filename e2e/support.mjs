@@ -217,9 +217,9 @@ export async function screenshot(page, name) {
 // request log, the browser's own request log, accessibility, downloads.
 // The page is driven only through the `data-testid` hooks of issue 4 §10.
 
-/** Every row status of issue 4 §10 that ends a row's inspection. */
+/** Every row status of issue 4 §10 that ends a row's inspection (`unusable`: never inspected). */
 export const FINAL_ROW_STATUSES = [
-  "not-installed", "no-access", "not-consented", "needs-setup", "configured", "blocked", "error",
+  "not-installed", "no-access", "not-consented", "needs-setup", "configured", "blocked", "error", "unusable",
 ];
 
 export const WORK365_ROLES = ["Work 365 Service", "Work 365 Portal Service"];

@@ -297,7 +297,13 @@ fn extension_launch_preselects_only_an_environment_id() {
         environment_in_query(&format!("?x=1&env=Default-{id}")),
         Some(format!("Default-{id}"))
     );
+    // The admin center's link into the default environment, in whatever case it comes.
+    assert_eq!(
+        environment_in_query(&format!("?env=default-{}", id.to_uppercase())),
+        Some(format!("Default-{id}"))
+    );
     assert_eq!(environment_in_query("?env=javascript:alert(1)"), None);
+    assert_eq!(environment_in_query("?env=%22%3E%3Cscript%3E"), None);
     assert_eq!(environment_in_query(""), None);
 }
 

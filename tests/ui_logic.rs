@@ -13,12 +13,16 @@ use w365_appuser::ui::dashboard::row_status::{AppUserState, RowInfo, RowStatus};
 use w365_appuser::ui::environment::steps::{StepBoard, StepStatus};
 use w365_appuser::ui::session::RunEnd;
 use w365_core::cloud::Cloud;
+use w365_core::dataverse::solutions::Solution;
 use w365_core::dataverse::Dataverse;
 use w365_core::driver::Prompter;
 use w365_core::error::Remedy;
 use w365_core::ids::{AppId, BusinessUnitId, RoleId, SystemUserId};
 use w365_core::preset::WORK365_US_APP_ID;
-use w365_core::procedure::assessment::{Assessment, Plan, PlannedWrite};
+use w365_core::procedure::assessment::{
+    Assessment, BlockReason, Plan, PlannedWrite, ProductFinding, VersionVerdict,
+};
+use w365_core::procedure::inspection::Inspection;
 use w365_core::procedure::prompt::{Prompt, PromptAnswer};
 use w365_core::procedure::{Mode, Outcome};
 use w365_core::record::{EnvironmentRef, EnvironmentRun, Operator};
@@ -118,10 +122,70 @@ fn each_assessment_maps_to_its_documented_row_status() {
         assert_eq!(info.status.key(), expected, "{:?}", run.outcome);
         assert!(!info.reason.is_empty());
     }
-    // Without solutions the version reads "not installed" and no user is present.
+    // Without an inspection nothing is known about the product and no user is present.
     let info = RowInfo::from_run(&run_with(Outcome::Cancelled), None);
-    assert_eq!(info.version, None);
+    assert_eq!(info.product, None);
+    assert_eq!(info.version_text(), "not inspected");
     assert_eq!(info.app_user, AppUserState::Absent);
+}
+
+#[wasm_bindgen_test]
+fn a_disabled_environment_s_row_is_blocked_not_inspected_and_says_what_to_do() {
+    let run = run_with(Outcome::Stopped {
+        assessment: Assessment::Blocked {
+            reason: BlockReason::EnvironmentDisabled,
+            remedy: Remedy::EnableEnvironment,
+        },
+    });
+    let info = RowInfo::from_run(&run, None);
+    assert_eq!(info.status, RowStatus::Blocked);
+    assert!(!info.inspected);
+    assert!(info.reason.contains("disabled"), "{}", info.reason);
+    assert!(info
+        .remedy
+        .as_deref()
+        .is_some_and(|r| r.contains("Power Platform admin center") && r.contains("Re-enable")));
+    assert_eq!(info.version_text(), "not inspected");
+}
+
+#[wasm_bindgen_test]
+fn the_version_column_names_its_solution_or_warns_that_it_is_unknown() {
+    let finding = |version: Option<&str>, verdict| ProductFinding {
+        product: "Work 365".into(),
+        required: "3.5".into(),
+        roles_found: true,
+        solutions: Vec::new(),
+        version_from: version.map(|v| Solution {
+            uniquename: "w365_Core".into(),
+            friendlyname: Some("Work 365 Core Solution".into()),
+            version: Some(v.into()),
+        }),
+        version: version.map(str::to_owned),
+        verdict,
+    };
+    let mut run = run_with(Outcome::Cancelled);
+    run.requests = 9;
+    run.inspection = Some(Inspection {
+        product: Some(finding(Some("3.6.0.3"), VersionVerdict::Sufficient)),
+        ..Inspection::default()
+    });
+    let info = RowInfo::from_run(&run, None);
+    assert_eq!(info.version_text(), "3.6.0.3");
+    assert_eq!(
+        info.version_source().as_deref(),
+        Some("read from solution w365_Core (“Work 365 Core Solution”)")
+    );
+    assert_eq!(info.version_note(), None);
+    run.inspection = Some(Inspection {
+        product: Some(finding(None, VersionVerdict::Unknown)),
+        ..Inspection::default()
+    });
+    let info = RowInfo::from_run(&run, None);
+    assert_eq!(info.version_text(), "installed, version unknown");
+    assert_eq!(info.version_source(), None);
+    assert!(info
+        .version_note()
+        .is_some_and(|n| n.contains("3.5 or later")));
 }
 
 #[wasm_bindgen_test]

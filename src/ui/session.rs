@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use w365_core::cloud::CloudEndpoints;
-use w365_core::discovery::Instance;
+use w365_core::discovery::{Instance, UnusableInstance};
 
 use w365_core::ids::AppId;
 use w365_core::procedure::Mode;
@@ -111,6 +111,8 @@ pub struct Session {
     pub transport: StoredValue<BrowserTransport>,
     /// `None` while discovery runs; `Err` with the message when it failed.
     pub rows: RwSignal<Option<Result<Vec<EnvRow>, String>>>,
+    /// Discovery rows the client cannot use, each with the reason (shown, never inspected).
+    pub unusable: RwSignal<Vec<UnusableInstance>>,
     pub screen: RwSignal<Screen>,
     pub saved: RwSignal<Saved>,
     /// Text for the polite live region.

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use w365_core::discovery::list_instances;
+use w365_core::discovery::{list_instances, Listed};
 use w365_core::driver::WithTimeout;
 use w365_core::ids::TenantId;
 use w365_core::preset::Preset;
@@ -55,6 +55,7 @@ pub fn Workspace(account: Account, config: AppConfig) -> impl IntoView {
         endpoints: StoredValue::new(config.endpoints.clone()),
         transport: StoredValue::new(BrowserTransport::new(config.endpoints.clone())),
         rows: RwSignal::new(None),
+        unusable: RwSignal::new(Vec::new()),
         screen: RwSignal::new(Screen::Dashboard),
         saved: RwSignal::new(saved),
         live: RwSignal::new(String::new()),
@@ -68,20 +69,30 @@ pub fn Workspace(account: Account, config: AppConfig) -> impl IntoView {
     policy::configure(&config);
     let transport = session.transport.get_value();
     let endpoints = session.endpoints.get_value();
+    let cloud = config.cloud.clone();
     spawn_local(async move {
         let within = WithTimeout::new(&transport, BrowserClock, policy::retry().read_timeout_ms);
-        let listed = list_instances(&within, &endpoints).await;
+        let listed = list_instances(&within, &cloud).await;
+        // One row the client cannot use never takes the list down: it is shown with the reason.
+        let mut unusable = Vec::new();
         let rows: Result<Vec<EnvRow>, String> = listed
             .map(|list| {
                 list.into_iter()
-                    .map(|instance| EnvRow {
-                        instance,
-                        info: RwSignal::new(None),
-                        last_run: RwSignal::new(None),
+                    .filter_map(|entry| match entry {
+                        Listed::Usable(instance) => Some(EnvRow {
+                            instance,
+                            info: RwSignal::new(None),
+                            last_run: RwSignal::new(None),
+                        }),
+                        Listed::Unusable(u) => {
+                            unusable.push(u);
+                            None
+                        }
                     })
                     .collect()
             })
             .map_err(|e| format!("{e}. {}", e.remedy().text()));
+        session.unusable.try_set(unusable);
         let Ok(list) = rows.clone() else {
             session.rows.try_set(Some(rows));
             return;
@@ -93,7 +104,9 @@ pub fn Workspace(account: Account, config: AppConfig) -> impl IntoView {
         ));
         offer_stored_runs(session, &found, &list);
         if let Some(row) =
-            preselected.and_then(|id| list.iter().find(|r| r.id().eq_ignore_ascii_case(&id)))
+            // Both ids are canonical (`Default-`, lowercase GUIDs): the admin center's link
+            // matches discovery's id whatever case either was written in.
+            preselected.and_then(|id| list.iter().find(|r| r.id() == id))
         {
             session.screen.try_set(Screen::Environment {
                 id: row.id(),

@@ -85,6 +85,9 @@ pub fn excerpt(body: &[u8]) -> String {
 pub const CODE_DUPLICATE: &str = "0x80040237";
 /// Dataverse's error code for a missing privilege.
 pub const CODE_MISSING_PRIVILEGE: &str = "0x80040220";
+/// Dataverse's `OrganizationDisabled`: "The Dynamics 365 organization you are attempting to
+/// access is currently disabled" (Dataverse's web service error codes).
+pub const CODE_ORGANIZATION_DISABLED: &str = "0x8004A104";
 
 impl ApiError {
     /// Builds the "refused" error from a non-2xx answer; the body may be anything, even HTML.
@@ -174,6 +177,9 @@ impl ApiError {
             } => Remedy::WaitThrottled {
                 wait_s: retry_after_s.unwrap_or(60),
             },
+            ApiError::Refused {
+                code: Some(code), ..
+            } if code.eq_ignore_ascii_case(CODE_ORGANIZATION_DISABLED) => Remedy::EnableEnvironment,
             ApiError::Refused { status: 403, .. } => Remedy::NotSystemAdministrator,
             ApiError::Refused { status, .. } if *status >= 500 => Remedy::TryLater,
             ApiError::Refused { code, message, .. } => Remedy::ReadServiceMessage {
@@ -241,6 +247,8 @@ pub enum Remedy {
     },
     /// The root business unit could not be determined.
     CheckBusinessUnits,
+    /// The environment is disabled: its Dataverse serves no requests until it is enabled.
+    EnableEnvironment,
     /// A network problem; check the connection and retry.
     CheckNetwork,
     /// The service had trouble; retry later.
@@ -297,6 +305,7 @@ impl Remedy {
             Remedy::PurgeDeletedAppUser => "A deleted application user for this app still lingers in this environment. Remove it for good in the Power Platform admin center (Settings → Users + permissions → Application users), then run this again.".into(),
             Remedy::MoveAppUserToRoot { business_unit } => format!("The application user sits in business unit \"{business_unit}\", not the root business unit. Change its business unit to the root in the Power Platform admin center, then run this again."),
             Remedy::CheckBusinessUnits => "The root business unit of this environment could not be found. Check the environment's business units.".into(),
+            Remedy::EnableEnvironment => "This environment is disabled, so nothing in it can be read or changed. Enable it in the Power Platform admin center: Environments → select this environment → Re-enable environment (an environment disabled because the subscription expired comes back within 24 hours of renewing the licenses). Then run this again.".into(),
             Remedy::CheckNetwork => "The service could not be reached. Check the network connection, then retry.".into(),
             Remedy::TryLater => "The service had a temporary problem. Retry in a few minutes.".into(),
             Remedy::ServiceNotAnswering { host, after_s } => {
@@ -338,6 +347,20 @@ mod tests {
         assert_eq!(e.code(), Some("0x80072322"));
         assert_eq!(e.remedy(), Remedy::WaitThrottled { wait_s: 17 });
         assert!(e.to_string().contains("Number of requests exceeded"));
+    }
+
+    #[test]
+    fn a_disabled_organization_is_told_as_such_whatever_the_status() {
+        for status in [403, 503] {
+            let resp = HttpResponse::json(
+                status,
+                &serde_json::json!({"error":{"code":"0x8004A104","message":"The Dynamics 365 organization you are attempting to access is currently disabled."}}),
+            );
+            assert_eq!(ApiError::refused(&resp).remedy(), Remedy::EnableEnvironment);
+        }
+        assert!(Remedy::EnableEnvironment
+            .text()
+            .contains("Re-enable environment"));
     }
 
     #[test]

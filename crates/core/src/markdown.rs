@@ -97,6 +97,22 @@ fn environment(md: &mut String, env: &EnvironmentRun) {
         let _ = writeln!(md, "- Application id: {a}");
     }
     let _ = writeln!(md, "- Mode: {}", literal(&env.mode));
+    if let Some(p) = env.inspection.as_ref().and_then(|i| i.product.as_ref()) {
+        // Solution names come from the tenant: each piece is a literal of its own.
+        let from = p
+            .source()
+            .map(|s| format!(", read from {}", literal(&s)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            md,
+            "- {}: {}{from}",
+            literal(&p.product),
+            literal(&p.summary())
+        );
+        if let Some(note) = p.note() {
+            let _ = writeln!(md, "- Note: {}", literal(&note));
+        }
+    }
     if let Some(a) = &env.assessment {
         let _ = writeln!(md, "- Assessment: {}", literal(&a.summary()));
         if let Some(r) = a.remedy() {

@@ -30,7 +30,9 @@ pub enum Stage {
     Inspect,
     /// Creating the application user.
     Create,
-    /// Enabling and assigning roles, concurrently.
+    /// Enabling a disabled application user, alone: roles wait for it.
+    Enable,
+    /// Assigning roles, concurrently.
     Assign,
     /// Reading back.
     Verify,

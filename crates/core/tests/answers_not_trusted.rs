@@ -56,9 +56,7 @@ async fn discovery_refuses_a_next_link_off_its_origin_names_the_host_and_sends_n
             INSTANCES,
             page_with_link(fixture("discovery_instances_page1.json"), link),
         )]);
-        let err = list_instances(&client, &Cloud::Public.endpoints())
-            .await
-            .unwrap_err();
+        let err = list_instances(&client, &Cloud::Public).await.unwrap_err();
         assert_eq!(
             err,
             ApiError::ForeignNextLink {
@@ -100,9 +98,7 @@ async fn discovery_follows_a_next_link_on_its_origin_given_as_a_path_or_with_the
             HttpResponse::json(200, &fixture("discovery_instances_page2.json")),
         ),
     ]);
-    let instances = list_instances(&client, &Cloud::Public.endpoints())
-        .await
-        .unwrap();
+    let instances = list_instances(&client, &Cloud::Public).await.unwrap();
     assert_eq!(instances.len(), 2);
 }
 
@@ -131,9 +127,7 @@ async fn paging_past_the_cap_fails_loudly_instead_of_returning_part_of_the_list(
         row: instance,
         sent: Cell::new(0),
     };
-    let err = list_instances(&client, &Cloud::Public.endpoints())
-        .await
-        .unwrap_err();
+    let err = list_instances(&client, &Cloud::Public).await.unwrap_err();
     assert_eq!(err, ApiError::TooManyPages { pages: MAX_PAGES });
     assert_eq!(client.sent.get(), MAX_PAGES, "exactly the cap was asked");
     assert!(err.remedy().text().contains(&MAX_PAGES.to_string()));
@@ -162,7 +156,7 @@ fn run_answering(
     model: &mut Model,
     answer: impl FnMut(&mut Model, &HttpRequest) -> Result<HttpResponse, TransportError>,
 ) -> (Outcome, Vec<HttpRequest>) {
-    let (outcome, trace) = support::run_answering(p, model, answer, agree, true);
+    let (outcome, trace) = support::run_answering(p, model, answer);
     (outcome, trace.sends.into_iter().flatten().collect())
 }
 

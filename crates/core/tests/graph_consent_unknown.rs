@@ -20,19 +20,13 @@ fn setup(model: &mut Model, graph: GraphAnswer) -> (Outcome, Vec<Command>, Proce
         target(),
         Options::unattended(w365_core::procedure::Mode::Setup),
     );
-    let (outcome, trace) = support::run_answering(
-        &mut p,
-        model,
-        |m, r| {
-            if r.url.starts_with(GRAPH) {
-                graph(r)
-            } else {
-                Ok(m.handle(r))
-            }
-        },
-        agree,
-        true,
-    );
+    let (outcome, trace) = support::run_answering(&mut p, model, |m, r| {
+        if r.url.starts_with(GRAPH) {
+            graph(r)
+        } else {
+            Ok(m.handle(r))
+        }
+    });
     (outcome, trace.commands, p)
 }
 

@@ -179,6 +179,25 @@ impl RunningEmulator {
         }
     }
 
+    /// Adds faults as `POST /_emulator/faults` does: one fault or an array, as JSON.
+    pub fn inject_faults(&self, faults: serde_json::Value) -> Result<(), String> {
+        let items = match faults {
+            serde_json::Value::Array(items) => items,
+            one => vec![one],
+        };
+        let parsed = items
+            .into_iter()
+            .map(|v| serde_json::from_value::<faults::Fault>(v).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut sh = self
+            .inner
+            .shared
+            .lock()
+            .map_err(|_| "the emulator's state is poisoned".to_owned())?;
+        sh.faults.extend(parsed);
+        Ok(())
+    }
+
     /// The same document as `GET /_emulator/state`.
     pub fn state_json(&self) -> serde_json::Value {
         match self.inner.shared.lock() {

@@ -56,6 +56,15 @@ pub const SHIPPED: &[(&str, &str)] = &[
         "dynamics-consent-only",
         include_str!("../scenarios/dynamics-consent-only.json"),
     ),
+    (
+        "solution-named-otherwise",
+        include_str!("../scenarios/solution-named-otherwise.json"),
+    ),
+    (
+        "roles-without-solution",
+        include_str!("../scenarios/roles-without-solution.json"),
+    ),
+    ("old-version", include_str!("../scenarios/old-version.json")),
 ];
 
 /// Where a scenario comes from: a shipped name or a file path.
@@ -211,6 +220,9 @@ pub struct EnvironmentDef {
     pub schema_type: String,
     #[serde(default = "default_last_updated")]
     pub last_updated: String,
+    /// Dataverse's `allowRoleAssignmentOnDisabledUsers` environment setting.
+    #[serde(default, alias = "allowRoleAssignmentOnDisabledUsers")]
+    pub allow_role_assignment_on_disabled_users: bool,
     pub business_units: Vec<BusinessUnitDef>,
     pub roles: Vec<RoleDef>,
     #[serde(default)]
@@ -408,6 +420,41 @@ fn substitute_str(s: &str, n: u32) -> String {
 
 type BuildError = (String, String);
 
+/// GDS documents `EnvironmentId` as a string: a GUID (kept lowercase), the tenant's default
+/// environment `Default-{tenant id}`, or any other non-empty text (undocumented shapes, to
+/// test a client). A `Default-` id must name this tenant, as Microsoft's does.
+fn environment_id(
+    s: &Scenario,
+    path: &str,
+    given: Option<&str>,
+    seed: &str,
+) -> Result<String, BuildError> {
+    let Some(id) = given else {
+        return Ok(det_guid(seed));
+    };
+    if id.is_empty() {
+        return Err((path.into(), "an environment id cannot be empty".into()));
+    }
+    if is_guid(id) {
+        return Ok(id.to_ascii_lowercase());
+    }
+    let prefix = id.get(..8).unwrap_or_default();
+    if prefix.eq_ignore_ascii_case("Default-") {
+        let tenant = &id[8..];
+        if !is_guid(tenant) || !tenant.eq_ignore_ascii_case(&s.tenant.id) {
+            return Err((
+                path.into(),
+                format!(
+                    "{id:?}: a default environment's id is Default-{{tenant id}}, here Default-{}",
+                    s.tenant.id.to_ascii_lowercase()
+                ),
+            ));
+        }
+        return Ok(format!("Default-{}", tenant.to_ascii_lowercase()));
+    }
+    Ok(id.to_owned())
+}
+
 fn check_guid(path: String, v: &str) -> Result<(), BuildError> {
     if is_guid(v) {
         Ok(())
@@ -565,8 +612,7 @@ fn build_env(s: &Scenario, p: &str, e: &EnvironmentDef) -> Result<state::Environ
         ));
     }
     let seed = format!("env/{}", e.unique_name);
-    let id = e.id.clone().unwrap_or_else(|| det_guid(&seed));
-    check_guid(format!("{p}.id"), &id)?;
+    let id = environment_id(s, &format!("{p}.id"), e.id.as_deref(), &seed)?;
     let organization_id = e
         .organization_id
         .clone()
@@ -822,7 +868,7 @@ fn build_env(s: &Scenario, p: &str, e: &EnvironmentDef) -> Result<state::Environ
     }
 
     Ok(state::Environment {
-        id: id.to_ascii_lowercase(),
+        id,
         organization_id: organization_id.to_ascii_lowercase(),
         unique_name: e.unique_name.clone(),
         url_name: e
@@ -838,6 +884,7 @@ fn build_env(s: &Scenario, p: &str, e: &EnvironmentDef) -> Result<state::Environ
         organization_type: e.organization_type,
         schema_type: e.schema_type.clone(),
         last_updated: e.last_updated.clone(),
+        allow_role_assignment_on_disabled_users: e.allow_role_assignment_on_disabled_users,
         business_units: e
             .business_units
             .iter()

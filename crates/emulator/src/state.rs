@@ -90,6 +90,8 @@ pub struct Environment {
     pub organization_type: i64,
     pub schema_type: String,
     pub last_updated: String,
+    /// The environment setting `allowRoleAssignmentOnDisabledUsers`.
+    pub allow_role_assignment_on_disabled_users: bool,
     pub business_units: Vec<BusinessUnit>,
     pub roles: Vec<Role>,
     pub system_users: Vec<SystemUser>,
@@ -189,7 +191,15 @@ impl Tenant {
     }
 }
 
+/// GDS `State` of a disabled environment.
+pub const STATE_DISABLED: i64 = 1;
+
 impl Environment {
+    /// Whether the environment is disabled (GDS `State` 1): its Web API serves nothing.
+    pub fn is_disabled(&self) -> bool {
+        self.state == STATE_DISABLED
+    }
+
     /// The live, enabled-or-not system user for an Entra object id.
     pub fn system_user_by_oid(&self, oid: &str) -> Option<&SystemUser> {
         self.system_users.iter().find(|u| {

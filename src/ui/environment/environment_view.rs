@@ -48,6 +48,7 @@ pub fn EnvironmentView(id: String, resume: Option<RunStart>) -> impl IntoView {
         .into_any();
     };
     let instance = row.instance.clone();
+    let row_info = row.info;
     let board = RwSignal::new(StepBoard::default());
     let wait = RwSignal::new(None::<(u64, WaitReason)>);
     let plan = RwSignal::new(None::<Plan>);
@@ -312,6 +313,22 @@ pub fn EnvironmentView(id: String, resume: Option<RunStart>) -> impl IntoView {
                     <code>{instance.url.clone()}</code>
                     {instance.region.clone().map(|r| format!(" · region {r}"))}
                 </p>
+                // Which Work 365 was found, and from which solution the version was read.
+                {move || row_info.with(|i| i.as_ref().and_then(|i| i.product.clone())).map(|p| {
+                    view! {
+                        <p class="environment__product" data-testid="product" data-verdict=p.verdict.key()>
+                            {format!("{}: {}", p.product, p.summary())}
+                            {p.source().map(|s| view! {
+                                <span data-testid="version-source">{format!(", read from {s}")}</span>
+                            })}
+                        </p>
+                        {p.note().map(|n| view! {
+                            <p class="environment__note environment__version-note" data-testid="version-note">
+                                <span aria-hidden="true">"⚠ "</span>{n}
+                            </p>
+                        })}
+                    }
+                })}
             </div>
             {
                 let tenant = instance.tenant_id.clone();

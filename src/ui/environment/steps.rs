@@ -240,6 +240,8 @@ impl StepBoard {
             let stage = if self.planned { "verify" } else { "inspect" };
             self.set(stage, StepStatus::Running);
         }
+        // Stopped without asking anything (a disabled environment): nothing was inspected.
+        let asked = run.requests > 0;
         for s in &mut self.steps {
             s.status = match (s.status, proven, failed) {
                 (
@@ -250,6 +252,7 @@ impl StepBoard {
                     _,
                     _,
                 ) => s.status,
+                _ if s.key == "inspect" && !asked && !failed => StepStatus::Skipped,
                 (_, true, _) if s.key == "verify" || s.key == "inspect" => StepStatus::Done,
                 // The read-back proved the state: a doubtful write took effect after all.
                 (StepStatus::Running, true, _) => StepStatus::Done,

@@ -85,12 +85,15 @@ pub struct Inspection {
     pub app_users: Vec<AppUser>,
     /// Consent per app id.
     pub consent: Vec<(AppId, Consent)>,
-    /// Solutions matching the product prefix.
+    /// Solutions whose names look like the product's (as Dataverse's `contains` found them).
     pub solutions: Vec<Solution>,
     /// The product's model-driven app.
     pub app_module: Option<AppModule>,
     /// Holders of the service role (root copy): the licensed service account shows up here.
     pub role_holders: Vec<RoleHolder>,
+    /// The product as the assessment read it (installed, version, from which solution).
+    #[serde(default)]
+    pub product: Option<super::assessment::ProductFinding>,
 }
 
 impl Inspection {

@@ -4,13 +4,16 @@
 //! steady; the app passes `Date.now()`); it answers with the next [`Command`]. It never sleeps,
 //! spawns or reads a clock, so every interleaving of answers and faults can be replayed.
 //!
-//! Safety rules it keeps: it creates the application user only when its latest read showed none
-//! live; after any doubtful write answer (none in time, a dropped connection, a `5xx`) it
-//! re-reads before acting again and never resends blindly; a `412` duplicate is adopted by
-//! re-reading; it never removes a role except in Undo, and only ever writes to the one
-//! application user of the chosen app. A cancel ends the run at once; if a write's effect is
-//! then unknown, the outcome says so and how to find out. It follows `@odata.nextLink` only on
-//! the origin it asked, for at most [`odata::MAX_PAGES`] pages.
+//! Safety rules it keeps: it never sends anything to an environment discovery lists as
+//! disabled; it creates the application user only when its latest read showed none live; after
+//! any doubtful write answer (none in time, a dropped connection, a `5xx`), and after any refused
+//! create or role assignment, it re-reads before acting again and never resends blindly (a live
+//! row is adopted whatever the refusal said); it enables a disabled user and sees that confirmed
+//! before assigning roles, and in Undo removes roles before disabling; it never removes a role
+//! except in Undo, and only ever writes to the one application user of the chosen app. A cancel
+//! ends the run at once; if a write's effect is then unknown, the outcome says so and how to find
+//! out. It follows `@odata.nextLink` only on the origin it asked, for at most
+//! [`odata::MAX_PAGES`] pages.
 
 pub mod assessment;
 pub mod inspection;
@@ -26,14 +29,14 @@ pub use types::*;
 use crate::dataverse::roles::Role;
 use crate::dataverse::users::{self, AppUser};
 use crate::dataverse::Dataverse;
-use crate::error::{ApiError, Remedy};
+use crate::error::{ApiError, Remedy, CODE_ORGANIZATION_DISABLED};
 use crate::graph::{self, Consent};
 use crate::http::{self, HttpRequest, HttpResponse, TransportError};
 use crate::ids::AppId;
 use crate::odata;
 use crate::preset::WORK365_GUIDE_STEPS;
 use crate::record::{Confirmation, EnvironmentRun, Stage, WaitRecord, WriteRecord};
-use assessment::{AssessContext, Assessment, Plan};
+use assessment::{AssessContext, Assessment, BlockReason, Plan};
 use inspection::{Inspection, Purpose};
 use prompt::{DataCenterOption, Prompt, PromptAnswer};
 use retry::Jitter;
@@ -88,6 +91,8 @@ pub struct Procedure {
     user: Option<AppUser>,
     user_fresh: bool,
     reread_users: Vec<AppUser>,
+    /// A refused create or role assignment, reported only if the re-read does not explain it.
+    refusal: Option<(Purpose, ProcedureError)>,
     last: Option<Command>,
     record: EnvironmentRun,
     lock: lock::WriteLock,
@@ -141,6 +146,7 @@ impl Procedure {
             user: None,
             user_fresh: false,
             reread_users: Vec::new(),
+            refusal: None,
             last: None,
             record,
             lock: lock::WriteLock::default(),
@@ -183,6 +189,15 @@ impl Procedure {
             return self.repeat();
         }
         self.record.started_at_ms = now_ms;
+        if self.target.disabled {
+            // A disabled environment's Web API serves nothing: say so without asking it.
+            let assessment = Assessment::Blocked {
+                reason: BlockReason::EnvironmentDisabled,
+                remedy: Remedy::EnableEnvironment,
+            };
+            self.record.assessment = Some(assessment.clone());
+            return self.finish(Outcome::Stopped { assessment }, now_ms);
+        }
         self.phase = Phase::Inspect;
         let preset = &self.target.preset;
         let apps: Vec<AppId> = match &self.target.data_center {
@@ -209,7 +224,7 @@ impl Procedure {
             if let Some(req) = &preset.requirement {
                 reqs.push((
                     Purpose::Solutions,
-                    self.dv.solutions_with_prefix(&req.solution_prefix),
+                    self.dv.solutions_named_like(&req.solution_names),
                 ));
                 if let Some(m) = &req.app_module_uniquename {
                     reqs.push((Purpose::AppModule, self.dv.app_module(m)));
@@ -506,6 +521,9 @@ impl Procedure {
         if round.doubt {
             self.reread = true;
         }
+        if self.refusal.is_none() {
+            self.refusal = round.refused;
+        }
         self.carry.extend(round.retry);
         self.carry.extend(round.follow_ups);
         if let Some(audience) = round.renew {
@@ -688,6 +706,7 @@ impl Procedure {
         if self.options.mode == Mode::Undo {
             return self.undo_start(now_ms);
         }
+        self.facts.product = assessment::product_finding(&self.target.preset, &self.facts);
         let assessment = assessment::assess(
             &AssessContext {
                 preset: &self.target.preset,
@@ -858,6 +877,8 @@ struct Round {
     throttle_ms: Option<u64>,
     backoff: u32,
     doubt: bool,
+    /// A refused write that the re-read decides about (see `Procedure::refusal`).
+    refused: Option<(Purpose, ProcedureError)>,
 }
 
 impl Round {
@@ -899,7 +920,10 @@ fn classify(req: &HttpRequest, result: Result<HttpResponse, TransportError>) -> 
         Err(e) => Verdict::Transient(ApiError::Transport(e)),
         Ok(r) if r.status == 401 => Verdict::Renew(req.audience.clone().unwrap_or_default()),
         Ok(r) if r.status == 429 => Verdict::Throttled(ApiError::refused(&r)),
-        Ok(r) if r.status >= 500 => Verdict::Transient(ApiError::refused(&r)),
+        // A disabled organization stays disabled: no retrying, whatever status carries it.
+        Ok(r) if r.status >= 500 && !organization_disabled(&r) => {
+            Verdict::Transient(ApiError::refused(&r))
+        }
         Ok(r) => Verdict::Answered(r),
     }
 }
@@ -919,9 +943,18 @@ fn graph_refusal(result: &Result<HttpResponse, TransportError>) -> Option<String
     }
 }
 
+/// Whether an answer is Dataverse's `OrganizationDisabled` (the environment was disabled after
+/// discovery listed it enabled).
+fn organization_disabled(r: &HttpResponse) -> bool {
+    ApiError::refused(r)
+        .code()
+        .is_some_and(|c| c.eq_ignore_ascii_case(CODE_ORGANIZATION_DISABLED))
+}
+
 /// A read that failed for good, with the remedy that fits what was being read.
 fn read_failure(purpose: &Purpose, error: ApiError) -> ProcedureError {
     let remedy = match (&error, purpose) {
+        (e, _) if e.remedy() == Remedy::EnableEnvironment => Remedy::EnableEnvironment,
         (ApiError::Refused { status: 403, .. }, _) => Remedy::NotSystemAdministrator,
         (ApiError::Refused { status: 404, .. }, Purpose::WhoAmI) => Remedy::ReadServiceMessage {
             code: error.code().map(str::to_owned),

@@ -293,6 +293,9 @@ pub struct Target {
     pub tenant_id: Option<TenantId>,
     /// A data center chosen beforehand (skips the choice).
     pub data_center: Option<AppId>,
+    /// Discovery lists the environment as disabled: the run sends nothing and stops blocked.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 impl Target {
@@ -308,6 +311,7 @@ impl Target {
             endpoints,
             tenant_id: instance.tenant_id.clone(),
             data_center: None,
+            disabled: instance.is_disabled(),
         }
     }
 }

@@ -32,6 +32,7 @@ pub fn target() -> Target {
         endpoints: endpoints(),
         tenant_id: TenantId::parse(TENANT).ok(),
         data_center: None,
+        disabled: false,
     }
 }
 
@@ -59,6 +60,11 @@ pub enum Fault {
     TimeoutBefore,
     /// No answer in time, but the server processed it.
     TimeoutAfter,
+    /// As `Race412`, but the duplicate is told as Microsoft's provider's mocks tell it: `400`
+    /// "A record with matching applicationid already exists." without a code.
+    Race400,
+    /// The server processed it, then answered `500` anyway.
+    ServerErrorAfter,
 }
 
 /// What a sans-IO run looked like.
@@ -87,7 +93,7 @@ pub fn run(
     prompt: impl FnMut(&Prompt) -> PromptAnswer,
     renew_ok: bool,
 ) -> (Outcome, Trace) {
-    run_answering(
+    run_with(
         p,
         model,
         |m, r| answer_with_fault(m, r, fault(r)),
@@ -97,7 +103,7 @@ pub fn run(
 }
 
 /// [`run`] with every answer made by `answer` (the model, or anything standing in for it).
-pub fn run_answering(
+pub fn run_with(
     p: &mut Procedure,
     model: &mut Model,
     mut answer: impl FnMut(&mut Model, &HttpRequest) -> Result<HttpResponse, TransportError>,
@@ -174,7 +180,7 @@ pub fn answer_with_fault(
             Err(late())
         }
         Fault::Unauthorized => Ok(HttpResponse::json(401, &serde_json::json!({"error":{"code":"","message":"token expired"}}))),
-        Fault::Race412 => {
+        Fault::Race412 | Fault::Race400 => {
             if req.method == Method::Post && req.url.ends_with("/systemusers") {
                 let body: serde_json::Value = serde_json::from_slice(req.body.as_deref().unwrap_or_default()).unwrap_or_default();
                 if let Some(app) = body["applicationid"].as_str() {
@@ -183,7 +189,15 @@ pub fn answer_with_fault(
                     }
                 }
             }
-            Ok(model.handle(req))
+            let resp = model.handle(req);
+            if fault == Fault::Race400 && resp.status == 412 {
+                return Ok(HttpResponse::json(400, &serde_json::json!({"error":{"message":"A record with matching applicationid already exists."}})));
+            }
+            Ok(resp)
+        }
+        Fault::ServerErrorAfter => {
+            model.handle(req);
+            Ok(HttpResponse::json(500, &serde_json::json!({"error":{"code":"0x80040216","message":"An unexpected error occurred."}})))
         }
         Fault::Forbidden => Ok(HttpResponse::json(403, &serde_json::json!({"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}))),
         Fault::Html => Ok(HttpResponse { status: 200, headers: vec![("Content-Type".into(), "text/html".into())], body: b"<!DOCTYPE html><html><body>Sign in to continue</body></html>".to_vec() }),
@@ -257,3 +271,18 @@ pub fn fixture(name: &str) -> serde_json::Value {
 }
 
 pub const _USED: (&str, &str) = (GRAPH, CALLER);
+
+/// Drives a procedure sans-IO like [`run`], with every answer decided by `answer` (which may
+/// use the model, change it, or answer anything at all); prompts are agreed to, renewals succeed.
+pub fn run_answering(
+    p: &mut Procedure,
+    model: &mut Model,
+    answer: impl FnMut(&mut Model, &HttpRequest) -> Result<HttpResponse, TransportError>,
+) -> (Outcome, Trace) {
+    run_with(p, model, answer, agree, true)
+}
+
+/// Whether a request is the create of an application user.
+pub fn is_create(req: &HttpRequest) -> bool {
+    req.method == Method::Post && req.url.ends_with("/systemusers")
+}
