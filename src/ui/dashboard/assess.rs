@@ -82,7 +82,7 @@ pub async fn assess_one(
     };
     drive(&mut machine, transport, &BrowserClock, &prompter).await;
     let asked = prompter.asked.borrow().clone();
-    RowInfo::from_run(machine.record(), asked.as_deref())
+    RowInfo::from_run(machine.record(), &Preset::work365(), asked.as_deref())
 }
 
 /// Inspects every row, [`ASSESS_CONCURRENCY`] at a time, filling each row in as it finishes.

@@ -44,7 +44,8 @@ impl ProgressSink {
         }
         if let Some(row) = row_of(&self.session, &record.environment) {
             if record.inspection.is_some() {
-                row.info.try_set(Some(RowInfo::from_run(&record, None)));
+                row.info
+                    .try_set(Some(RowInfo::from_run(&record, &Preset::work365(), None)));
             }
         }
         if let Some(id) = record.environment.id.as_ref().map(ToString::to_string) {

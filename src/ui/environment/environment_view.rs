@@ -204,7 +204,8 @@ pub fn EnvironmentView(id: String, resume: Option<RunStart>) -> impl IntoView {
                     Some(w365_core::procedure::Outcome::Cancelled)
                 );
                 if !cancelled && record.inspection.is_some() {
-                    row.info.try_set(Some(RowInfo::from_run(&record, None)));
+                    row.info
+                        .try_set(Some(RowInfo::from_run(&record, &Preset::work365(), None)));
                 }
                 // Also when the admin went back (which cancels): the row shows how it ended.
                 row.last_run.try_set(RunEnd::of(&record, m));
