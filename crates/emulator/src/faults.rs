@@ -41,6 +41,9 @@ pub struct Fault {
     pub path: String,
     #[serde(default)]
     pub host: Option<String>,
+    /// A glob over the query string as sent (percent-encoded, without the `?`).
+    #[serde(default)]
+    pub query: Option<String>,
     #[serde(default = "one")]
     pub count: u32,
     pub action: Action,
@@ -51,10 +54,12 @@ fn one() -> u32 {
 }
 
 impl Fault {
-    pub fn matches(&self, method: &str, host: &str, path: &str) -> bool {
-        self.method
-            .as_deref()
-            .is_none_or(|m| m == "*" || m.eq_ignore_ascii_case(method))
+    pub fn matches(&self, method: &str, host: &str, path: &str, query: &str) -> bool {
+        self.query.as_deref().is_none_or(|q| glob(q, query))
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| m == "*" || m.eq_ignore_ascii_case(method))
             && self
                 .host
                 .as_deref()
@@ -64,10 +69,16 @@ impl Fault {
 }
 
 /// Takes the first pending fault matching the request, consuming one of its count.
-pub fn take(faults: &mut Vec<Fault>, method: &str, host: &str, path: &str) -> Option<Action> {
+pub fn take(
+    faults: &mut Vec<Fault>,
+    method: &str,
+    host: &str,
+    path: &str,
+    query: &str,
+) -> Option<Action> {
     let i = faults
         .iter()
-        .position(|f| f.count > 0 && f.matches(method, host, path))?;
+        .position(|f| f.count > 0 && f.matches(method, host, path, query))?;
     let action = faults[i].action.clone();
     faults[i].count -= 1;
     if faults[i].count == 0 {

@@ -234,7 +234,13 @@ pub async fn route(
     let (seq, fault) = match inner.shared.lock() {
         Ok(mut sh) => {
             let seq = sh.log.len() as u64 + 1;
-            let fault = crate::faults::take(&mut sh.faults, &req.method, &req.host, &svc_path);
+            let fault = crate::faults::take(
+                &mut sh.faults,
+                &req.method,
+                &req.host,
+                &svc_path,
+                &req.query,
+            );
             sh.log.push(LogEntry {
                 seq,
                 method: req.method.clone(),

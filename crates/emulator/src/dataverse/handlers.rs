@@ -177,7 +177,15 @@ pub fn handle(sh: &mut Shared, ctx: &Ctx, req: &Req, env_idx: usize, path: &str)
             "OrganizationId": env.organization_id,
         })),
         ("GET", (name, None), []) => match entities::set(name) {
-            Some(set) => collection(env, req, &base, set, entities::rows(env, name), name),
+            Some(set) => collection(
+                env,
+                req,
+                &base,
+                set,
+                entities::rows(env, name),
+                name,
+                &caller,
+            ),
             None => error(
                 404,
                 "0x8006088a",
@@ -198,7 +206,7 @@ pub fn handle(sh: &mut Shared, ctx: &Ctx, req: &Req, env_idx: usize, path: &str)
             };
             let rows = env.roles_of(u).map(entities::role_row).collect();
             let set = entities::set("roles").expect("roles is a known set");
-            collection(env, req, &base, set, rows, "roles")
+            collection(env, req, &base, set, rows, "roles", &caller)
         }
         ("GET", ("roles", Some(id)), ["systemuserroles_association"]) => {
             if env.role(&id).is_none() {
@@ -211,7 +219,7 @@ pub fn handle(sh: &mut Shared, ctx: &Ctx, req: &Req, env_idx: usize, path: &str)
                 .map(entities::systemuser_row)
                 .collect();
             let set = entities::set("systemusers").expect("systemusers is a known set");
-            collection(env, req, &base, set, rows, "systemusers")
+            collection(env, req, &base, set, rows, "systemusers", &caller)
         }
         ("POST", ("systemusers", None), []) => create_user(sh, env_idx, &caller, req, &base),
         ("PATCH", ("systemusers", Some(id)), []) => update_user(sh, env_idx, &caller, req, &id),
@@ -285,11 +293,39 @@ fn expand_roles(env: &Environment, row: &mut Map<String, Value>, q: &odata::Quer
     }
 }
 
+/// Expands `roles` on each system user row, or (from a role row) the users holding it: the
+/// N:N `systemuserroles_association` seen from either side. A single expand is unpaged
+/// (`pa: developer/data-platform/webapi/query/join-tables.md`).
+fn expand_holders(env: &Environment, row: &mut Map<String, Value>, q: &odata::Query) {
+    let Some(rid) = row
+        .get("roleid")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return;
+    };
+    for ex in &q.expand {
+        let held: Vec<Value> = env
+            .system_users
+            .iter()
+            .filter(|u| u.roles.iter().any(|r| r.eq_ignore_ascii_case(&rid)))
+            .map(entities::systemuser_row)
+            .filter(|r| {
+                ex.filter
+                    .as_ref()
+                    .is_none_or(|f| odata::eval(f, r, true) == odata::Val::Bool(true))
+            })
+            .map(|r| Value::Object(odata::project(&r, ex.select.as_ref(), "systemuserid")))
+            .collect();
+        row.insert(ex.name.clone(), Value::Array(held));
+    }
+}
+
 fn navs_for(set: &EntitySet) -> Vec<(&'static str, &'static [&'static str])> {
-    if set.name == "systemusers" {
-        vec![("systemuserroles_association", entities::ROLE_COLUMNS)]
-    } else {
-        Vec::new()
+    match set.name {
+        "systemusers" => vec![("systemuserroles_association", entities::ROLE_COLUMNS)],
+        "roles" => vec![("systemuserroles_association", entities::SYSTEMUSER_COLUMNS)],
+        _ => Vec::new(),
     }
 }
 
@@ -318,19 +354,23 @@ fn collection(
     set: &EntitySet,
     rows: Vec<Map<String, Value>>,
     set_path: &str,
+    caller: &SystemUser,
 ) -> Resp {
     let params = req.params();
-    let q = match odata::parse_query(&params, set.columns, &navs_for(set)) {
+    let mut q = match odata::parse_query(&params, set.columns, &navs_for(set)) {
         Ok(q) => q,
         Err(e) => return odata_error(e, set.type_name),
     };
+    q.bind_user(&caller.id);
     let max_page = odata::max_page_size(req.header("prefer"));
     let (page, next) = odata::apply(rows, &q, true, set.key, max_page);
     let value: Vec<Value> = page
         .into_iter()
         .map(|mut r| {
-            if set.name == "systemusers" {
-                expand_roles(env, &mut r, &q);
+            match set.name {
+                "systemusers" => expand_roles(env, &mut r, &q),
+                "roles" => expand_holders(env, &mut r, &q),
+                _ => {}
             }
             let mut out = odata::project(&r, q.select.as_ref(), set.key);
             for ex in &q.expand {
@@ -387,8 +427,10 @@ fn single(env: &Environment, req: &Req, base: &str, set: &EntitySet, id: &str) -
     }) else {
         return not_found(set.type_name, id);
     };
-    if set.name == "systemusers" {
-        expand_roles(env, &mut row, &q);
+    match set.name {
+        "systemusers" => expand_roles(env, &mut row, &q),
+        "roles" => expand_holders(env, &mut row, &q),
+        _ => {}
     }
     let mut out = odata::project(&row, q.select.as_ref(), set.key);
     for ex in &q.expand {

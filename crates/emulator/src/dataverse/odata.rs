@@ -40,6 +40,9 @@ pub enum Expr {
     Call(String, Vec<Expr>),
     Bin(BinOp, Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
+    /// `Microsoft.Dynamics.CRM.EqualUserId(PropertyName='p')`: whether `p` is the calling
+    /// user's id. False until [`Query::bind_user`] names the user.
+    EqualUserId(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +50,8 @@ enum Tok {
     LParen,
     RParen,
     Comma,
+    /// `=` between a query function's parameter name and its value.
+    Assign,
     Str(String),
     Word(String),
 }
@@ -69,6 +74,10 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Tok)>, ODataError> {
             }
             ',' => {
                 out.push((i, Tok::Comma));
+                i += 1
+            }
+            '=' => {
+                out.push((i, Tok::Assign));
                 i += 1
             }
             '\'' => {
@@ -201,6 +210,11 @@ impl Parser<'_> {
                 Ok(Expr::Lit(Val::Str(s)))
             }
             Tok::Word(w) => {
+                if matches!(self.toks.get(self.pos + 1), Some((_, Tok::LParen)))
+                    && w.eq_ignore_ascii_case(EQUAL_USER_ID)
+                {
+                    return self.equal_user_id();
+                }
                 if matches!(self.toks.get(self.pos + 1), Some((_, Tok::LParen))) {
                     let name = w.to_ascii_lowercase();
                     let arity = match name.as_str() {
@@ -250,6 +264,56 @@ impl Parser<'_> {
                 }))
             }
             _ => Err(self.err()),
+        }
+    }
+}
+
+/// The Web API query function comparing a property with the calling user's id.
+const EQUAL_USER_ID: &str = "Microsoft.Dynamics.CRM.EqualUserId";
+
+impl Parser<'_> {
+    /// `Microsoft.Dynamics.CRM.EqualUserId(PropertyName='p')` (the name is at `self.pos`).
+    fn equal_user_id(&mut self) -> Result<Expr, ODataError> {
+        self.pos += 2;
+        let named = matches!(self.peek(), Some(Tok::Word(w)) if w == "PropertyName");
+        if !named || self.toks.get(self.pos + 1).map(|(_, t)| t) != Some(&Tok::Assign) {
+            return Err(self.err());
+        }
+        self.pos += 2;
+        let Some(Tok::Str(prop)) = self.peek().cloned() else {
+            return Err(self.err());
+        };
+        self.pos += 1;
+        if self.peek() != Some(&Tok::RParen) {
+            return Err(self.err());
+        }
+        self.pos += 1;
+        if !self.columns.contains(&prop.as_str()) {
+            return Err(ODataError::UnknownProperty(prop));
+        }
+        Ok(Expr::EqualUserId(prop))
+    }
+}
+
+impl Expr {
+    /// The expression with every `EqualUserId(p)` made `p eq {user_id}`.
+    pub fn bind_user(self, user_id: &str) -> Expr {
+        match self {
+            Expr::EqualUserId(p) => Expr::Bin(
+                BinOp::Eq,
+                Box::new(Expr::Prop(p)),
+                Box::new(Expr::Lit(Val::Guid(user_id.to_ascii_lowercase()))),
+            ),
+            Expr::Bin(op, l, r) => Expr::Bin(
+                op,
+                Box::new(l.bind_user(user_id)),
+                Box::new(r.bind_user(user_id)),
+            ),
+            Expr::Not(x) => Expr::Not(Box::new(x.bind_user(user_id))),
+            Expr::Call(n, args) => {
+                Expr::Call(n, args.into_iter().map(|a| a.bind_user(user_id)).collect())
+            }
+            other => other,
         }
     }
 }
@@ -308,6 +372,8 @@ pub fn eval(e: &Expr, row: &Map<String, Value>, ci: bool) -> Val {
     match e {
         Expr::Lit(v) => v.clone(),
         Expr::Prop(p) => to_val(row.get(p)),
+        // Not bound to a user: no row is the caller's.
+        Expr::EqualUserId(_) => Val::Bool(false),
         Expr::Not(x) => match eval(x, row, ci) {
             Val::Bool(b) => Val::Bool(!b),
             _ => Val::Null,
@@ -485,6 +551,13 @@ pub fn parse_query(
         }
     }
     Ok(q)
+}
+
+impl Query {
+    /// Binds `EqualUserId` in `$filter` to the calling user.
+    pub fn bind_user(&mut self, user_id: &str) {
+        self.filter = self.filter.take().map(|f| f.bind_user(user_id));
+    }
 }
 
 /// Filters and orders rows; returns the page and the skip of the next page.
