@@ -25,6 +25,27 @@ pub enum Action {
     Latency { latency_ms: u64 },
 }
 
+impl Action {
+    /// How the request log names it.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::Status {
+                status,
+                processed: true,
+                ..
+            } => format!("status {status} after processing"),
+            Action::Status { status, .. } => format!("status {status}"),
+            Action::Drop {
+                drop: DropWhen::Before,
+            } => "drop before".into(),
+            Action::Drop {
+                drop: DropWhen::After,
+            } => "drop after".into(),
+            Action::Latency { latency_ms } => format!("latency {latency_ms} ms"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum DropWhen {
@@ -65,6 +86,28 @@ impl Fault {
                 .as_deref()
                 .is_none_or(|h| glob(&h.to_ascii_lowercase(), host))
             && glob(&self.path, path)
+    }
+}
+
+/// The pending faults, in the order they were added.
+#[derive(Debug, Default, Serialize)]
+#[serde(transparent)]
+pub struct Faults(Vec<Fault>);
+
+impl Faults {
+    /// Adds faults after those pending.
+    pub fn extend(&mut self, faults: impl IntoIterator<Item = Fault>) {
+        self.0.extend(faults);
+    }
+
+    /// Forgets every pending fault.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// Takes the first pending fault matching the request (see [`take`]).
+    pub fn take(&mut self, method: &str, host: &str, path: &str, query: &str) -> Option<Action> {
+        take(&mut self.0, method, host, path, query)
     }
 }
 
