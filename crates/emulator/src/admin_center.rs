@@ -8,11 +8,7 @@ use crate::state::Tenant;
 pub fn handle(tenant: &Tenant, path: &str) -> Resp {
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
     if let ["manage", "environments", id, "hub"] = segs.as_slice() {
-        if let Some(env) = tenant
-            .environments
-            .iter()
-            .find(|e| e.id.eq_ignore_ascii_case(id))
-        {
+        if let Some(env) = tenant.environments.iter().find(|e| e.id.is(id)) {
             let esc = |s: &str| {
                 s.replace('&', "&amp;")
                     .replace('<', "&lt;")

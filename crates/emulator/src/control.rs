@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use crate::faults::Fault;
 use crate::http::{Req, Resp};
+use crate::ids::ObjectId;
 use crate::scenario::{self, ScenarioSource};
 use crate::settings::Settings;
 use crate::state::{Tenant, User};
@@ -78,14 +79,14 @@ pub fn mint(
     lifetime: i64,
 ) -> Result<String, String> {
     let user = tenant.user_by_upn(upn).cloned().unwrap_or_else(|| User {
-        id: crate::ids::det_guid(&format!("user/{upn}")),
+        id: ObjectId::derived(&format!("user/{upn}")),
         upn: upn.to_string(),
         display_name: upn.to_string(),
     });
     let client = tenant
         .spa_apps
         .first()
-        .map(|a| a.client_id.clone())
+        .map(|a| a.client_id.to_string())
         .unwrap_or_default();
     crate::identity::mint_access_token(tenant, &user, &client, resource, scopes, lifetime)
 }
@@ -197,7 +198,7 @@ fn revoke_sign_in(w: &mut World, body: &[u8]) -> Resp {
             None => return bad(format!("no user {upn:?} in the tenant")),
         },
     };
-    let concerns = |user: &str| oid.as_deref().is_none_or(|o| o.eq_ignore_ascii_case(user));
+    let concerns = |user: &ObjectId| oid.as_ref().is_none_or(|o| o == user);
     let mut refresh_tokens = 0;
     for grant in w.identity.refresh.values_mut() {
         if concerns(&grant.oid) && !grant.revoked {

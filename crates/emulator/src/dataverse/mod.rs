@@ -173,7 +173,7 @@ pub fn handle(tenant: &mut Tenant, ctx: &Ctx, req: &Req, env_idx: usize, path: &
             let rows = env
                 .system_users
                 .iter()
-                .filter(|u| u.roles.iter().any(|r| r == &id))
+                .filter(|u| u.roles.iter().any(|r| r.is(&id)))
                 .map(entities::systemuser_row)
                 .collect();
             let set = entities::set("systemusers").expect("systemusers is a known set");

@@ -51,7 +51,7 @@ fn expand_holders(env: &Environment, row: &mut Map<String, Value>, q: &odata::Qu
         let held: Vec<Value> = env
             .system_users
             .iter()
-            .filter(|u| u.roles.iter().any(|r| r.eq_ignore_ascii_case(&rid)))
+            .filter(|u| u.roles.iter().any(|r| r.is(&rid)))
             .map(entities::systemuser_row)
             .filter(|r| {
                 ex.filter
@@ -104,7 +104,7 @@ pub fn collection(
         Ok(q) => q,
         Err(e) => return odata_error(e, set.type_name),
     };
-    q.bind_user(&caller.id);
+    q.bind_user(caller.id.as_str());
     let max_page = odata::max_page_size(req.header("prefer"));
     let (page, next) = odata::apply(rows, &q, true, set.key, max_page);
     let value: Vec<Value> = page

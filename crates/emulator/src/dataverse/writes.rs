@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::errors::{bad_request, missing_privilege, not_found};
 use crate::http::{Req, Resp};
-use crate::ids::{is_guid, new_guid};
+use crate::ids::{is_guid, AppId, BusinessUnitId, SystemUserId};
 use crate::odata::error;
 use crate::state::{SystemUser, Tenant};
 
@@ -64,7 +64,8 @@ pub fn create_user(
     let Some(bu_value) = body.get("businessunitid@odata.bind") else {
         return error(400, "0x80040203", "Expecting business column to be set");
     };
-    let Some(bu) = bound_id(bu_value, "businessunits") else {
+    let Some(bu) = bound_id(bu_value, "businessunits").and_then(|b| BusinessUnitId::parse(&b))
+    else {
         return bad_request("businessunitid@odata.bind must be /businessunits(<id>).");
     };
     if !env.business_units.iter().any(|b| b.id == bu) {
@@ -74,9 +75,12 @@ pub fn create_user(
             &format!("businessunit With Id = {bu} Does Not Exist"),
         );
     }
-    let app_id = match body.get("applicationid") {
-        Some(Value::String(a)) if is_guid(a) => a.to_ascii_lowercase(),
-        Some(_) => {
+    let app_id = match body
+        .get("applicationid")
+        .map(|v| v.as_str().and_then(AppId::parse))
+    {
+        Some(Some(app_id)) => app_id,
+        Some(None) => {
             return bad_request(
                 "Cannot convert the literal to the expected type 'Edm.Guid' for applicationid.",
             )
@@ -94,7 +98,7 @@ pub fn create_user(
         .get("isdisabled")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let Some(sp) = tenant.service_principal_by_app_id(&app_id).cloned() else {
+    let Some(sp) = tenant.service_principal_by_app_id(app_id.as_str()).cloned() else {
         // Unconfirmed: Microsoft's exact code and wording are unknown (see SCENARIOS.md).
         return error(
             400,
@@ -105,7 +109,7 @@ pub fn create_user(
     if env
         .system_users
         .iter()
-        .any(|u| u.applicationid.as_deref() == Some(app_id.as_str()))
+        .any(|u| u.applicationid.as_ref() == Some(&app_id))
     {
         return error(
             412,
@@ -113,7 +117,7 @@ pub fn create_user(
             "A record with matching key values already exists.",
         );
     }
-    let id = new_guid();
+    let id = SystemUserId::random();
     let url_name = env.url_name.clone();
     let new_user = SystemUser {
         id: id.clone(),
@@ -166,8 +170,8 @@ pub fn update_user(
     if let Some(app) = body.get("applicationid") {
         let same = app
             .as_str()
-            .zip(user.applicationid.as_deref())
-            .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b));
+            .zip(user.applicationid.as_ref())
+            .is_some_and(|(a, b)| b.is(a));
         if !same {
             return bad_request("applicationid cannot be changed.");
         }

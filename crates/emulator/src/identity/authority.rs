@@ -9,7 +9,7 @@ pub const GENERIC_TENANTS: [&str; 3] = ["organizations", "common", "consumers"];
 /// one, the tenant's id or its domain.
 pub fn is_known(tenant: &Tenant, segment: &str) -> bool {
     GENERIC_TENANTS.contains(&segment)
-        || segment.eq_ignore_ascii_case(&tenant.id)
+        || tenant.id.is(segment)
         || segment.eq_ignore_ascii_case(&tenant.domain)
 }
 

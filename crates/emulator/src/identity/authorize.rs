@@ -107,7 +107,7 @@ pub fn authorize(
         let session_user = req
             .cookie(SESSION_COOKIE)
             .and_then(|sid| state.sessions.get(&sid).cloned())
-            .and_then(|oid| tenant.user_by_oid(&oid).cloned());
+            .and_then(|oid| tenant.user_by_oid(oid.as_str()).cloned());
         match session_user {
             Some(u) if login_hint.as_deref().is_none_or(|h| h.eq_ignore_ascii_case(&u.upn)) => u,
             _ => {
@@ -168,7 +168,7 @@ pub fn authorize(
         // The user accepts the permissions prompt (the emulator shows none: it is accepted).
         state
             .consents
-            .entry((user.id.clone(), client_id.clone()))
+            .entry((user.id.clone(), app.client_id.clone()))
             .or_default()
             .extend(missing);
     }
@@ -177,7 +177,7 @@ pub fn authorize(
     state.codes.insert(
         code.clone(),
         AuthCode {
-            client_id: client_id.clone(),
+            client_id: app.client_id.clone(),
             redirect_uri: redirect_uri.clone(),
             oid: user.id.clone(),
             challenge,
@@ -185,7 +185,7 @@ pub fn authorize(
             issued: Instant::now(),
         },
     );
-    let client_info = client_info(&user.id, &tenant.id);
+    let client_info = client_info(user.id.as_str(), tenant.id.as_str());
     let session_state = det_guid(&format!("session/{}", user.id));
     with_session(Resp::redirect(&answer(&[
         ("code", &code),

@@ -41,7 +41,7 @@ pub fn openid_configuration(ctx: &Ctx, tenant: &Tenant, tenant_seg: &str) -> Res
     let issuer_tenant = if GENERIC_TENANTS.contains(&tenant_seg) {
         "{tenantid}".to_string()
     } else {
-        tenant.id.clone()
+        tenant.id.to_string()
     };
     Resp::json(
         200,

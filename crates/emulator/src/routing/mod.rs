@@ -198,7 +198,7 @@ pub async fn route(
             || req.origin().is_some_and(|o| {
                 served.world.lock().is_ok_and(|w| {
                     w.tenant.spa_apps.iter().any(|a| {
-                        crate::identity::origin_registered(&w.tenant, &ctx, &a.client_id, o)
+                        crate::identity::origin_registered(&w.tenant, &ctx, a.client_id.as_str(), o)
                     })
                 })
             });

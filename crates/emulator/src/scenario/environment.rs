@@ -5,51 +5,56 @@
 
 use std::collections::HashSet;
 
-use super::schema::{EnvironmentDef, Scenario};
-use super::validate::{check_guid, unique, BuildError};
-use crate::ids::{det_guid, is_guid};
+use super::schema::EnvironmentDef;
+use super::validate::{guid, unique, BuildError};
+use crate::ids::{
+    AppId, AppModuleId, BusinessUnitId, EnvironmentId, ObjectId, OrganizationId, RoleId,
+    SolutionId, SystemUserId, TenantId,
+};
 use crate::state;
 
 /// GDS documents `EnvironmentId` as a string: a GUID (kept lowercase), the tenant's default
 /// environment `Default-{tenant id}`, or any other non-empty text (undocumented shapes, to
-/// test a client). A `Default-` id must name this tenant, as Microsoft's does.
-/// The environment's id: as given (a GUID lowercased, `Default-{tenant id}`, other text),
-/// or derived from `seed`.
+/// test a client). A `Default-` id must name this tenant, as Microsoft's does. Without one,
+/// the id is derived from `seed`.
 fn environment_id(
-    s: &Scenario,
+    tenant: &TenantId,
     path: &str,
     given: Option<&str>,
     seed: &str,
-) -> Result<String, BuildError> {
+) -> Result<EnvironmentId, BuildError> {
     let Some(id) = given else {
-        return Ok(det_guid(seed));
+        return Ok(EnvironmentId::derived(seed));
     };
-    if id.is_empty() {
+    let Some(parsed) = EnvironmentId::parse(id) else {
         return Err((path.into(), "an environment id cannot be empty".into()));
+    };
+    let says_default = id
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case("Default-"));
+    if says_default && parsed.default_of().as_ref() != Some(tenant) {
+        return Err((
+            path.into(),
+            format!(
+                "{id:?}: a default environment's id is Default-{{tenant id}}, here Default-{tenant}"
+            ),
+        ));
     }
-    if is_guid(id) {
-        return Ok(id.to_ascii_lowercase());
-    }
-    let prefix = id.get(..8).unwrap_or_default();
-    if prefix.eq_ignore_ascii_case("Default-") {
-        let tenant = &id[8..];
-        if !is_guid(tenant) || !tenant.eq_ignore_ascii_case(&s.tenant.id) {
-            return Err((
-                path.into(),
-                format!(
-                    "{id:?}: a default environment's id is Default-{{tenant id}}, here Default-{}",
-                    s.tenant.id.to_ascii_lowercase()
-                ),
-            ));
-        }
-        return Ok(format!("Default-{}", tenant.to_ascii_lowercase()));
-    }
-    Ok(id.to_owned())
+    Ok(parsed)
 }
 
 /// The environment `e` (at JSON path `p`) of scenario `s`.
+/// The directory an environment's system users refer to: the tenant's id, its users and its
+/// service principals, already checked.
+pub struct Directory<'a> {
+    pub tenant: &'a TenantId,
+    pub users: &'a [state::User],
+    pub service_principals: &'a [state::ServicePrincipal],
+}
+
+/// The environment `e` (at JSON path `p`) of a tenant with directory `d`.
 pub fn build_env(
-    s: &Scenario,
+    d: &Directory<'_>,
     p: &str,
     e: &EnvironmentDef,
 ) -> Result<state::Environment, BuildError> {
@@ -65,20 +70,19 @@ pub fn build_env(
         ));
     }
     let seed = format!("env/{}", e.unique_name);
-    let id = environment_id(s, &format!("{p}.id"), e.id.as_deref(), &seed)?;
-    let organization_id = e
-        .organization_id
-        .clone()
-        .unwrap_or_else(|| det_guid(&format!("{seed}/org")));
-    check_guid(format!("{p}.organization_id"), &organization_id)?;
+    let id = environment_id(d.tenant, &format!("{p}.id"), e.id.as_deref(), &seed)?;
+    let organization_id = match &e.organization_id {
+        Some(given) => guid(format!("{p}.organization_id"), given, OrganizationId::parse)?,
+        None => OrganizationId::derived(&format!("{seed}/org")),
+    };
     let units = business_units(p, e)?;
     let (roles, role_index) = roles(p, &seed, e, &units)?;
-    let system_users = system_users(s, p, &seed, e, &units, &role_index)?;
+    let system_users = system_users(d, p, &seed, e, &units, &role_index)?;
     let solutions = solutions(p, &seed, e)?;
     let app_modules = app_modules(p, &seed, e)?;
     Ok(state::Environment {
         id,
-        organization_id: organization_id.to_ascii_lowercase(),
+        organization_id,
         unique_name: e.unique_name.clone(),
         url_name: e
             .url_name
@@ -94,15 +98,7 @@ pub fn build_env(
         schema_type: e.schema_type.clone(),
         last_updated: e.last_updated.clone(),
         allow_role_assignment_on_disabled_users: e.allow_role_assignment_on_disabled_users,
-        business_units: e
-            .business_units
-            .iter()
-            .map(|b| state::BusinessUnit {
-                id: b.id.to_ascii_lowercase(),
-                name: b.name.clone(),
-                parent: b.parent.as_ref().map(|x| x.to_ascii_lowercase()),
-            })
-            .collect(),
+        business_units: units.all,
         roles,
         system_users,
         solutions,
@@ -110,17 +106,29 @@ pub fn build_env(
     })
 }
 
-/// The business units' ids (checked, unique, lowercase) and the root's.
+/// The business units, checked, and the root's id.
 struct Units {
-    ids: HashSet<String>,
-    root: String,
+    all: Vec<state::BusinessUnit>,
+    root: BusinessUnitId,
+}
+
+impl Units {
+    /// The unit `text` names (any case), if there is one.
+    fn find(&self, text: &str) -> Option<&BusinessUnitId> {
+        self.all.iter().map(|b| &b.id).find(|id| id.is(text))
+    }
 }
 
 /// Business units: unique GUIDs, exactly one root, parents that exist.
 fn business_units(p: &str, e: &EnvironmentDef) -> Result<Units, BuildError> {
     let mut bu_ids = HashSet::new();
+    let mut ids = Vec::new();
     for (i, b) in e.business_units.iter().enumerate() {
-        check_guid(format!("{p}.business_units[{i}].id"), &b.id)?;
+        ids.push(guid(
+            format!("{p}.business_units[{i}].id"),
+            &b.id,
+            BusinessUnitId::parse,
+        )?);
         unique(
             &mut bu_ids,
             format!("{p}.business_units[{i}].id"),
@@ -139,31 +147,42 @@ fn business_units(p: &str, e: &EnvironmentDef) -> Result<Units, BuildError> {
             format!("exactly one business unit must have no parent (found {roots})"),
         ));
     }
-    for (i, b) in e.business_units.iter().enumerate() {
-        if let Some(parent) = &b.parent {
-            if !bu_ids.contains(&parent.to_ascii_lowercase()) {
-                return Err((
-                    format!("{p}.business_units[{i}].parent"),
-                    format!("unknown business unit {parent:?}"),
-                ));
+    let mut all = Vec::new();
+    let mut root = None;
+    for (i, (b, id)) in e.business_units.iter().zip(ids).enumerate() {
+        let parent = match &b.parent {
+            None => {
+                root = Some(id.clone());
+                None
             }
-        }
+            Some(parent) => Some(
+                BusinessUnitId::parse(parent)
+                    .filter(|_| bu_ids.contains(&parent.to_ascii_lowercase()))
+                    .ok_or_else(|| {
+                        (
+                            format!("{p}.business_units[{i}].parent"),
+                            format!("unknown business unit {parent:?}"),
+                        )
+                    })?,
+            ),
+        };
+        all.push(state::BusinessUnit {
+            id,
+            name: b.name.clone(),
+            parent,
+        });
     }
-    let root_bu = e
-        .business_units
-        .iter()
-        .find(|b| b.parent.is_none())
-        .map(|b| b.id.to_ascii_lowercase())
-        .unwrap_or_default();
-
-    Ok(Units {
-        ids: bu_ids,
-        root: root_bu,
-    })
+    let Some(root) = root else {
+        return Err((
+            format!("{p}.business_units"),
+            "no root business unit".into(),
+        ));
+    };
+    Ok(Units { all, root })
 }
 
 /// (role key, business unit, role id) for every copy of every role.
-type RoleIndex = Vec<(String, String, String)>;
+type RoleIndex = Vec<(String, BusinessUnitId, RoleId)>;
 
 /// Roles: one copy per business unit listed (all by default).
 fn roles(
@@ -175,31 +194,29 @@ fn roles(
     let mut roles = Vec::new();
     let mut keys = HashSet::new();
     let mut role_ids = HashSet::new();
-    // (key, business unit) -> role id
-    let mut role_index: Vec<(String, String, String)> = Vec::new();
+    let mut role_index: RoleIndex = Vec::new();
     for (i, r) in e.roles.iter().enumerate() {
         let rp = format!("{p}.roles[{i}]");
         unique(&mut keys, format!("{rp}.key"), "role key", r.key())?;
-        if let Some(t) = &r.template_id {
-            check_guid(format!("{rp}.template_id"), t)?;
-        }
-        let bus: Vec<String> = match &r.business_units {
+        let template_id = match &r.template_id {
+            Some(t) => Some(guid(format!("{rp}.template_id"), t, RoleId::parse)?),
+            None => None,
+        };
+        let bus: Vec<BusinessUnitId> = match &r.business_units {
             Some(list) => {
+                let mut bus = Vec::new();
                 for (j, b) in list.iter().enumerate() {
-                    if !units.ids.contains(&b.to_ascii_lowercase()) {
+                    let Some(bu) = units.find(b) else {
                         return Err((
                             format!("{rp}.business_units[{j}]"),
                             format!("unknown business unit {b:?}"),
                         ));
-                    }
+                    };
+                    bus.push(bu.clone());
                 }
-                list.iter().map(|b| b.to_ascii_lowercase()).collect()
+                bus
             }
-            None => e
-                .business_units
-                .iter()
-                .map(|b| b.id.to_ascii_lowercase())
-                .collect(),
+            None => units.all.iter().map(|b| b.id.clone()).collect(),
         };
         if bus.is_empty() {
             return Err((format!("{rp}.business_units"), "no business unit".into()));
@@ -210,25 +227,22 @@ fn roles(
             bus[0].clone()
         };
         let root_id = match &r.id {
-            Some(id) => {
-                check_guid(format!("{rp}.id"), id)?;
-                id.to_ascii_lowercase()
-            }
-            None => det_guid(&format!("{seed}/role/{}/{}", r.key(), first_bu)),
+            Some(id) => guid(format!("{rp}.id"), id, RoleId::parse)?,
+            None => RoleId::derived(&format!("{seed}/role/{}/{}", r.key(), first_bu)),
         };
         for bu in &bus {
             let id = if *bu == first_bu {
                 root_id.clone()
             } else {
-                det_guid(&format!("{seed}/role/{}/{}", r.key(), bu))
+                RoleId::derived(&format!("{seed}/role/{}/{}", r.key(), bu))
             };
-            unique(&mut role_ids, format!("{rp}.id"), "role id", &id)?;
+            unique(&mut role_ids, format!("{rp}.id"), "role id", id.as_str())?;
             role_index.push((r.key().to_string(), bu.clone(), id.clone()));
             roles.push(state::Role {
                 id,
                 name: r.name.clone(),
                 business_unit: bu.clone(),
-                template_id: r.template_id.as_ref().map(|t| t.to_ascii_lowercase()),
+                template_id: template_id.clone(),
                 parent_root_role: root_id.clone(),
                 privileges: r.privileges.clone(),
             });
@@ -240,7 +254,7 @@ fn roles(
 
 /// System users: a person of the directory, an application user (by app id) or an object id.
 fn system_users(
-    s: &Scenario,
+    d: &Directory<'_>,
     p: &str,
     seed: &str,
     e: &EnvironmentDef,
@@ -252,29 +266,27 @@ fn system_users(
     for (i, u) in e.system_users.iter().enumerate() {
         let up = format!("{p}.system_users[{i}]");
         let bu = match &u.business_unit {
-            Some(b) => {
-                if !units.ids.contains(&b.to_ascii_lowercase()) {
-                    return Err((
-                        format!("{up}.business_unit"),
-                        format!("unknown business unit {b:?}"),
-                    ));
-                }
-                b.to_ascii_lowercase()
-            }
+            Some(b) => units.find(b).cloned().ok_or_else(|| {
+                (
+                    format!("{up}.business_unit"),
+                    format!("unknown business unit {b:?}"),
+                )
+            })?,
             None => units.root.clone(),
         };
         let person = match &u.user {
             Some(upn) => Some(
-                s.users
+                d.users
                     .iter()
                     .find(|x| x.upn.eq_ignore_ascii_case(upn))
                     .ok_or_else(|| (format!("{up}.user"), format!("unknown user {upn:?}")))?,
             ),
             None => None,
         };
-        if let Some(app) = &u.application_id {
-            check_guid(format!("{up}.application_id"), app)?;
-        }
+        let application_id = match &u.application_id {
+            Some(app) => Some(guid(format!("{up}.application_id"), app, AppId::parse)?),
+            None => None,
+        };
         if person.is_none()
             && u.application_id.is_none()
             && u.azureactivedirectoryobjectid.is_none()
@@ -285,19 +297,19 @@ fn system_users(
                     .into(),
             ));
         }
-        let sp = u.application_id.as_ref().and_then(|a| {
-            s.service_principals
-                .iter()
-                .find(|x| x.app_id.eq_ignore_ascii_case(a))
-        });
+        let sp = application_id
+            .as_ref()
+            .and_then(|a| d.service_principals.iter().find(|x| &x.app_id == a));
         let id = match &u.id {
-            Some(id) => {
-                check_guid(format!("{up}.id"), id)?;
-                id.to_ascii_lowercase()
-            }
-            None => det_guid(&format!("{seed}/systemuser/{i}")),
+            Some(id) => guid(format!("{up}.id"), id, SystemUserId::parse)?,
+            None => SystemUserId::derived(&format!("{seed}/systemuser/{i}")),
         };
-        unique(&mut su_ids, format!("{up}.id"), "system user id", &id)?;
+        unique(
+            &mut su_ids,
+            format!("{up}.id"),
+            "system user id",
+            id.as_str(),
+        )?;
         let mut held = Vec::new();
         for (j, key) in u.roles.iter().enumerate() {
             let in_env: Vec<_> = role_index.iter().filter(|(k, _, _)| k == key).collect();
@@ -320,16 +332,21 @@ fn system_users(
             (None, Some(sp)) => format!("# {}", sp.display_name),
             _ => "# Application".into(),
         });
-        let oid = u
-            .azureactivedirectoryobjectid
-            .clone()
-            .or_else(|| person.map(|p| p.id.clone()))
-            .or_else(|| sp.map(|sp| sp.id.clone()))
-            .or_else(|| {
-                u.application_id
-                    .as_ref()
-                    .map(|a| det_guid(&format!("sp/{a}")))
-            });
+        let oid = match &u.azureactivedirectoryobjectid {
+            Some(given) => Some(guid(
+                format!("{up}.azureactivedirectoryobjectid"),
+                given,
+                ObjectId::parse,
+            )?),
+            None => person
+                .map(|p| p.id.clone())
+                .or_else(|| sp.map(|sp| sp.id.clone()))
+                .or_else(|| {
+                    u.application_id
+                        .as_ref()
+                        .map(|a| ObjectId::derived(&format!("sp/{a}")))
+                }),
+        };
         system_users.push(state::SystemUser {
             id,
             fullname,
@@ -341,8 +358,8 @@ fn system_users(
                 .internalemailaddress
                 .clone()
                 .or_else(|| person.map(|p| p.upn.clone())),
-            azureactivedirectoryobjectid: oid.map(|o| o.to_ascii_lowercase()),
-            applicationid: u.application_id.as_ref().map(|a| a.to_ascii_lowercase()),
+            azureactivedirectoryobjectid: oid,
+            applicationid: application_id,
             accessmode: u.accessmode.unwrap_or(if is_app { 4 } else { 0 }),
             islicensed: u.islicensed.unwrap_or(!is_app),
             isdisabled: u.isdisabled,
@@ -365,11 +382,12 @@ fn solutions(p: &str, seed: &str, e: &EnvironmentDef) -> Result<Vec<state::Solut
             "solution",
             &sol.uniquename,
         )?;
+        let id = match &sol.id {
+            Some(id) => guid(format!("{p}.solutions[{i}].id"), id, SolutionId::parse)?,
+            None => SolutionId::derived(&format!("{seed}/solution/{}", sol.uniquename)),
+        };
         solutions.push(state::Solution {
-            id: sol
-                .id
-                .clone()
-                .unwrap_or_else(|| det_guid(&format!("{seed}/solution/{}", sol.uniquename))),
+            id,
             uniquename: sol.uniquename.clone(),
             friendlyname: sol.friendlyname.clone(),
             version: sol.version.clone(),
@@ -393,11 +411,12 @@ fn app_modules(
             "app module",
             &a.uniquename,
         )?;
+        let id = match &a.id {
+            Some(id) => guid(format!("{p}.app_modules[{i}].id"), id, AppModuleId::parse)?,
+            None => AppModuleId::derived(&format!("{seed}/appmodule/{}", a.uniquename)),
+        };
         app_modules.push(state::AppModule {
-            id: a
-                .id
-                .clone()
-                .unwrap_or_else(|| det_guid(&format!("{seed}/appmodule/{}", a.uniquename))),
+            id,
             name: a.name.clone(),
             uniquename: a.uniquename.clone(),
             url: a.url.clone(),

@@ -3,19 +3,10 @@
 
 use std::collections::HashSet;
 
-use crate::ids::is_guid;
-
 /// Where in the file, and what is wrong.
 pub type BuildError = (String, String);
 
-pub fn check_guid(path: String, v: &str) -> Result<(), BuildError> {
-    if is_guid(v) {
-        Ok(())
-    } else {
-        Err((path, format!("{v:?} is not a GUID")))
-    }
-}
-
+/// `v` (at `path`) if no earlier one of its kind had the same value, in any case.
 pub fn unique<'a>(
     seen: &mut HashSet<String>,
     path: String,
@@ -27,4 +18,9 @@ pub fn unique<'a>(
     } else {
         Err((path, format!("duplicate {what} {v:?}")))
     }
+}
+
+/// The id at `path`, typed by `parse` (which accepts only a GUID), or why not.
+pub fn guid<T>(path: String, v: &str, parse: fn(&str) -> Option<T>) -> Result<T, BuildError> {
+    parse(v).ok_or_else(|| (path, format!("{v:?} is not a GUID")))
 }

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::refusal::{field, Refusal};
 use crate::identity::session::{IdentityState, CODE_LIFETIME};
+use crate::ids::ObjectId;
 use crate::log::GrantOutcome;
 
 /// The user (oid) and nonce of a valid code; whether its verifier matched goes to `grant`.
@@ -16,7 +17,7 @@ pub fn redeem(
     form: &[(String, String)],
     client_id: &str,
     grant: &mut Option<GrantOutcome>,
-) -> Result<(String, Option<String>), Refusal> {
+) -> Result<(ObjectId, Option<String>), Refusal> {
     let code = field(form, "code").unwrap_or_default();
     let Some(ac) = state.codes.remove(&code) else {
         let (n, m) = if state.redeemed.contains(&code) {
@@ -36,7 +37,7 @@ pub fn redeem(
             "The provided authorization code or refresh token has expired due to inactivity.",
         ));
     }
-    if ac.client_id != client_id {
+    if !ac.client_id.is(client_id) {
         return Err(Refusal::grant(70000, "The provided value for the 'code' parameter is not valid. The code was issued to a different client."));
     }
     // A code requested with a redirect URI is redeemed with that URI. MSAL's

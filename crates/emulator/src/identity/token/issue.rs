@@ -8,7 +8,7 @@ use crate::http::{Ctx, Req, Resp};
 use crate::identity::consent::{covered, granted, split_scope, OIDC_SCOPES};
 use crate::identity::errors::aad_error;
 use crate::identity::session::{IdentityState, RefreshGrant};
-use crate::ids::{det_guid, opaque};
+use crate::ids::{det_guid, opaque, ObjectId};
 use crate::log::GrantOutcome;
 use crate::state::{SpaApp, Tenant, User};
 
@@ -20,7 +20,7 @@ pub struct Grant<'a> {
     pub app: &'a SpaApp,
     pub client_id: &'a str,
     pub origin: &'a str,
-    pub oid: &'a str,
+    pub oid: &'a ObjectId,
     /// The nonce of the authorization request (a code's; a refresh has none).
     pub nonce: Option<String>,
     /// Whether the grant was an authorization code.
@@ -37,7 +37,7 @@ pub fn tokens(
     g: &Grant<'_>,
     outcome: &mut Option<GrantOutcome>,
 ) -> Resp {
-    let Some(user) = tenant.user_by_oid(g.oid).cloned() else {
+    let Some(user) = tenant.user_by_oid(g.oid.as_str()).cloned() else {
         return aad_error(
             req,
             Some(g.origin),
@@ -164,7 +164,7 @@ pub fn tokens(
         refresh.clone(),
         RefreshGrant {
             oid: user.id.clone(),
-            client_id: g.client_id.to_owned(),
+            client_id: g.app.client_id.clone(),
             revoked: false,
         },
     );
@@ -180,7 +180,7 @@ pub fn tokens(
             "access_token": access,
             "refresh_token": refresh,
             "id_token": id_token,
-            "client_info": client_info(&user.id, &tenant.id),
+            "client_info": client_info(user.id.as_str(), tenant.id.as_str()),
         }),
     )
     .header("Access-Control-Allow-Origin", g.origin)
