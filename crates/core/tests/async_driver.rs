@@ -22,15 +22,17 @@ use w365_core::tenant_reads::TenantReads;
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn list_instances_follows_next_link_and_parses_every_field() {
+    let disco = Cloud::Public.endpoints().discovery;
+    let instances = format!("{disco}/api/discovery/v2.0/Instances");
     let client = ScriptedClient::new(vec![
         (
             Method::Get,
-            "https://globaldisco.crm.dynamics.com/api/discovery/v2.0/Instances",
+            &instances,
             HttpResponse::json(200, &fixture("discovery_instances_page1.json")),
         ),
         (
             Method::Get,
-            "https://globaldisco.crm.dynamics.com/api/discovery/v2.0/Instances?$skiptoken=page2",
+            &format!("{instances}?$skiptoken=page2"),
             HttpResponse::json(200, &fixture("discovery_instances_page2.json")),
         ),
     ]);
@@ -51,7 +53,7 @@ async fn list_instances_follows_next_link_and_parses_every_field() {
     let seen = client.seen.borrow();
     assert!(seen
         .iter()
-        .all(|r| r.audience.as_deref() == Some("https://globaldisco.crm.dynamics.com")));
+        .all(|r| r.audience.as_deref() == Some(disco.as_str())));
     assert_eq!(seen[1].header("Prefer"), Some("odata.maxpagesize=500"));
 }
 
@@ -62,11 +64,11 @@ async fn list_instances_reports_html_error_pages_without_panicking() {
         headers: vec![],
         body: b"<html>Bad Gateway</html>".to_vec(),
     };
-    let client = ScriptedClient::new(vec![(
-        Method::Get,
-        "https://globaldisco.crm.dynamics.com/api/discovery/v2.0/Instances",
-        page,
-    )]);
+    let instances = format!(
+        "{}/api/discovery/v2.0/Instances",
+        Cloud::Public.endpoints().discovery
+    );
+    let client = ScriptedClient::new(vec![(Method::Get, &instances, page)]);
     let err = list_instances(&client, &Cloud::Public).await.unwrap_err();
     assert_eq!(err.status(), Some(502));
     assert!(err.to_string().contains("Bad Gateway"));
@@ -337,7 +339,7 @@ async fn a_batch_through_tenant_reads_asks_graph_once_per_question() {
     assert!(per_environment >= 1, "the procedure asks Graph");
 
     let client = ModelClient::new(&origins);
-    let shared = TenantReads::new(&client, &[support::model::GRAPH]);
+    let shared = TenantReads::new(&client, &[&support::model::graph()]);
     let records = run_batch(
         procedures(&origins),
         &shared,

@@ -7,7 +7,7 @@ use pulldown_cmark::{Event, Options as MdOptions, Parser, Tag, TagEnd};
 use w365_core::http::Method;
 use w365_core::ids::{AppId, BusinessUnitId, RoleId, SystemUserId};
 use w365_core::markdown::{cell, literal};
-use w365_core::preset::WORK365_US_APP_ID;
+use w365_core::preset::{WORK365_SERVICE_ROLE, WORK365_US_APP_ID};
 use w365_core::procedure::assessment::{Evidence, Plan, PlannedWrite, RoleEvidence};
 use w365_core::procedure::{Outcome, ProcedureError};
 use w365_core::record::{
@@ -84,7 +84,7 @@ fn run_named(name: &str) -> EnvironmentRun {
             business_unit_id: BusinessUnitId::parse(&guid(3)).ok(),
             business_unit_name: Some(name.into()),
             enabled: true,
-            roles: vec![role(4, name), role(5, "Work 365 Service")],
+            roles: vec![role(4, name), role(5, WORK365_SERVICE_ROLE)],
             missing_roles: vec![name.into()],
             read_at_ms: 2,
         }),

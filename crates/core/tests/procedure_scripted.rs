@@ -11,8 +11,10 @@ use w365_core::procedure::{Answer, Command, Input, Options, Outcome, Outgoing, P
 use w365_core::record::Stage;
 
 const BASE: &str = "https://contoso.crm.dynamics.com/api/data/v9.2";
-const US: &str = "e4b1a995-abe3-4350-a61c-65fccd32e8bd";
-const EU: &str = "5e56ae97-9be1-40d3-938b-99ea52175a30";
+use w365_core::cloud::Cloud;
+use w365_core::preset::{
+    WORK365_EU_APP_ID as EU, WORK365_PORTAL_ROLE, WORK365_SERVICE_ROLE, WORK365_US_APP_ID as US,
+};
 const NEW_USER: &str = "00000000-0000-0000-0000-00000000e001";
 
 fn sent(cmd: &Command) -> Vec<Outgoing> {
@@ -68,14 +70,20 @@ fn get(url: String) -> (Method, String) {
 /// The first round's requests, in order: every read at once (the caller's roles with the
 /// caller's own row, the service role's holders with the roles).
 fn first_round(apps: &str) -> Vec<(Method, String)> {
+    let graph = Cloud::Public.endpoints().graph;
+    // Role names as they go into a URL (only their spaces need escaping).
+    let (service, portal) = (
+        WORK365_SERVICE_ROLE.replace(' ', "%20"),
+        WORK365_PORTAL_ROLE.replace(' ', "%20"),
+    );
     vec![
         get(format!("{BASE}/WhoAmI")),
         get(format!("{BASE}/systemusers?$select=systemuserid&$filter=Microsoft.Dynamics.CRM.EqualUserId(PropertyName='systemuserid')&$expand=systemuserroles_association($select=roleid,name,_roletemplateid_value)")),
         get(format!("{BASE}/businessunits?$select=businessunitid,name&$filter=_parentbusinessunitid_value%20eq%20null")),
-        get(format!("{BASE}/roles?$select=roleid,name,_businessunitid_value&$filter=name%20eq%20'Work%20365%20Service'%20or%20name%20eq%20'Work%20365%20Portal%20Service'&$expand=systemuserroles_association($select=systemuserid,fullname,domainname,islicensed,applicationid,isdisabled)")),
+        get(format!("{BASE}/roles?$select=roleid,name,_businessunitid_value&$filter=name%20eq%20'{service}'%20or%20name%20eq%20'{portal}'&$expand=systemuserroles_association($select=systemuserid,fullname,domainname,islicensed,applicationid,isdisabled)")),
         get(format!("{BASE}/systemusers?$select=systemuserid,fullname,applicationid,isdisabled,deletedstate,_businessunitid_value&$filter={apps}&$expand=systemuserroles_association($select=roleid,name,_businessunitid_value)")),
-        get(format!("https://graph.microsoft.com/v1.0/servicePrincipals(appId='{US}')?$select=id,appId,displayName")),
-        get(format!("https://graph.microsoft.com/v1.0/servicePrincipals(appId='{EU}')?$select=id,appId,displayName")),
+        get(format!("{graph}/v1.0/servicePrincipals(appId='{US}')?$select=id,appId,displayName")),
+        get(format!("{graph}/v1.0/servicePrincipals(appId='{EU}')?$select=id,appId,displayName")),
         get(format!("{BASE}/solutions?$select=uniquename,friendlyname,version&$filter=contains(uniquename,'Work%20365')%20or%20contains(friendlyname,'Work%20365')%20or%20contains(uniquename,'Work365')%20or%20contains(friendlyname,'Work365')")),
         get(format!("{BASE}/appmodules?$select=appmoduleid,uniquename,name&$filter=uniquename%20eq%20'Work365'")),
     ]
@@ -118,8 +126,8 @@ fn fresh_environment_sends_exactly_the_documented_requests_in_four_stages() {
         Some("odata.maxpagesize=500")
     );
     assert_eq!(
-        r1[5].request.audience.as_deref(),
-        Some("https://graph.microsoft.com")
+        r1[5].request.audience,
+        Some(Cloud::Public.endpoints().graph)
     );
     let current_user = ok(&r1[1], "current_user_sysadmin.json");
     let answers = first_answers(&r1, "app_users_none.json", current_user);

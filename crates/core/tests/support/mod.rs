@@ -4,7 +4,7 @@
 pub mod fake_time;
 pub mod model;
 
-use model::{Model, CALLER, GRAPH, ORIGIN};
+use model::{Model, CALLER, ORIGIN};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use w365_core::cloud::{Cloud, CloudEndpoints};
@@ -142,10 +142,22 @@ pub fn run_until(
     p: &mut Procedure,
     model: &mut Model,
     first: Command,
+    answer: impl FnMut(&mut Model, &HttpRequest) -> Result<HttpResponse, TransportError>,
+    stop: impl FnMut(&Command, &Procedure) -> bool,
+) -> Command {
+    let mut clock = START_MS;
+    run_until_at(p, model, first, &mut clock, answer, stop)
+}
+
+/// [`run_until`] on the caller's clock (each round of answers moves it on).
+pub fn run_until_at(
+    p: &mut Procedure,
+    model: &mut Model,
+    first: Command,
+    clock: &mut u64,
     mut answer: impl FnMut(&mut Model, &HttpRequest) -> Result<HttpResponse, TransportError>,
     mut stop: impl FnMut(&Command, &Procedure) -> bool,
 ) -> Command {
-    let mut clock = START_MS;
     let mut trace = Trace::default();
     let mut cmd = first;
     for _ in 0..500 {
@@ -158,13 +170,13 @@ pub fn run_until(
         let input = input_for(
             &cmd,
             model,
-            &mut clock,
+            clock,
             &mut answer,
             &mut agree,
             true,
             &mut trace,
         );
-        cmd = p.handle(input, clock);
+        cmd = p.handle(input, *clock);
     }
     panic!("no stop in 500 steps: last {cmd:?}");
 }
@@ -332,7 +344,7 @@ pub fn fixture(name: &str) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-pub const _USED: (&str, &str) = (GRAPH, CALLER);
+pub const _USED: &str = CALLER;
 
 /// Drives a procedure sans-IO like [`run`], with every answer decided by `answer` (which may
 /// use the model, change it, or answer anything at all); prompts are agreed to, renewals succeed.

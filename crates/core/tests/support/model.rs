@@ -8,7 +8,10 @@ use w365_core::preset::{
 };
 
 pub const ORIGIN: &str = "https://contoso.crm.dynamics.com";
-pub const GRAPH: &str = "https://graph.microsoft.com";
+/// The public cloud's Microsoft Graph, from the core's cloud table.
+pub fn graph() -> String {
+    w365_core::cloud::Cloud::Public.endpoints().graph
+}
 pub const ROOT_BU: &str = "00000000-0000-0000-0000-00000000b001";
 pub const CHILD_BU: &str = "00000000-0000-0000-0000-00000000b002";
 pub const CALLER: &str = "00000000-0000-0000-0000-00000000c001";
@@ -217,7 +220,8 @@ impl Model {
     /// Answers one request as Dataverse or Graph would.
     pub fn handle(&mut self, req: &HttpRequest) -> HttpResponse {
         let url = percent_decode(&req.url);
-        if let Some(rest) = url.strip_prefix(&format!("{GRAPH}/v1.0/servicePrincipals(appId='")) {
+        if let Some(rest) = url.strip_prefix(&format!("{}/v1.0/servicePrincipals(appId='", graph()))
+        {
             let app = rest.split('\'').next().unwrap_or_default();
             return if self.consented.iter().any(|c| c == app) {
                 HttpResponse::json(
