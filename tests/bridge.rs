@@ -1,6 +1,9 @@
 //! The browser glue, tested in Chromium: the real bundled MSAL.js behind the bridge,
 //! and the configuration the app derives from `config.json`.
 #![cfg(target_arch = "wasm32")]
+// Test code may unwrap; clippy does not see `#[wasm_bindgen_test]` functions as tests
+// (clippy.toml's `allow-unwrap-in-tests` covers `#[test]` only).
+#![allow(clippy::unwrap_used)]
 
 use w365_appuser::api::transport::scope_for;
 use w365_appuser::auth::{extension_redirect_uri, msal_config};

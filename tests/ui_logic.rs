@@ -1,6 +1,9 @@
 //! The UI's own logic, tested in Chromium: row status from a run record, filter and sort, the
 //! live step list, the run record's sessionStorage round trip, the prompter's answer channel.
 #![cfg(target_arch = "wasm32")]
+// Test code may unwrap; clippy does not see `#[wasm_bindgen_test]` functions as tests
+// (clippy.toml's `allow-unwrap-in-tests` covers `#[test]` only).
+#![allow(clippy::unwrap_used)]
 
 use futures_util::FutureExt;
 use leptos::prelude::*;
