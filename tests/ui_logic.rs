@@ -10,17 +10,17 @@ use leptos::prelude::*;
 use w365_appuser::cloud_choice;
 use w365_appuser::run::guide_progress;
 use w365_appuser::run::prompter::UiPrompter;
+use w365_appuser::run::row_status::{AppUserState, RowInfo, RowStatus};
+use w365_appuser::run::session::RunEnd;
+use w365_appuser::run::steps::{StepBoard, StepStatus};
 use w365_appuser::run::store::{self, Saved, Slot};
 use w365_appuser::ui::dashboard::filter::{visible, RowKey, SortKey};
-use w365_appuser::ui::dashboard::row_status::{AppUserState, RowInfo, RowStatus};
-use w365_appuser::ui::environment::steps::{StepBoard, StepStatus};
-use w365_appuser::ui::session::RunEnd;
 use w365_core::cloud::Cloud;
 use w365_core::dataverse::solutions::Solution;
 use w365_core::dataverse::Dataverse;
 use w365_core::driver::Prompter;
 use w365_core::error::Remedy;
-use w365_core::ids::{AppId, BusinessUnitId, RoleId, SystemUserId};
+use w365_core::ids::{AppId, BusinessUnitId, EnvironmentId, RoleId, SystemUserId};
 use w365_core::preset::WORK365_US_APP_ID;
 use w365_core::procedure::assessment::{
     Assessment, BlockReason, Plan, PlannedWrite, ProductFinding, VersionVerdict,
@@ -433,15 +433,17 @@ async fn cancel_wakes_a_waiting_prompt_and_stops_the_run() {
 
 #[wasm_bindgen_test]
 fn guide_progress_and_cloud_choice_survive_a_reload_and_are_forgotten() {
-    guide_progress::save("env-a", 2);
-    assert_eq!(guide_progress::confirmed("env-a"), 2);
+    let env_a = EnvironmentId::parse("env-a").unwrap();
+    let env_b = EnvironmentId::parse("env-b").unwrap();
+    guide_progress::save(&env_a, 2);
+    assert_eq!(guide_progress::confirmed(&env_a), 2);
     assert_eq!(
-        guide_progress::confirmed("env-b"),
+        guide_progress::confirmed(&env_b),
         0,
         "another environment's progress is not resumed"
     );
     guide_progress::clear();
-    assert_eq!(guide_progress::confirmed("env-a"), 0);
+    assert_eq!(guide_progress::confirmed(&env_a), 0);
 
     let offered = [Cloud::Public, Cloud::GccHigh];
     assert_eq!(cloud_choice::remembered(&offered), None);

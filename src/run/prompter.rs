@@ -17,6 +17,7 @@ use w365_core::procedure::prompt::{Prompt, PromptAnswer};
 use w365_core::procedure::{Command, LockGrant, LockName};
 use w365_core::record::EnvironmentRef;
 
+use super::cancel::Cancel;
 use super::locks::{self, HeldLock, Waiting};
 use crate::api::transport::scope_for;
 use crate::bridge::msal;
@@ -39,9 +40,7 @@ struct Inner {
     questions: RwSignal<Vec<Question>>,
     waiting: RefCell<Vec<(u32, oneshot::Sender<PromptAnswer>)>>,
     next_id: Cell<u32>,
-    cancelled: Cell<bool>,
-    /// Runs waiting for a cancel (the driver races each step against it).
-    on_cancel: RefCell<Vec<oneshot::Sender<()>>>,
+    cancel: Cancel,
     /// The resource of each run waiting for the admin to sign in again.
     renewal: RwSignal<Vec<String>>,
     renewal_answers: RefCell<Vec<oneshot::Sender<Result<(), String>>>>,
@@ -85,8 +84,7 @@ impl UiPrompter {
             questions: RwSignal::new(Vec::new()),
             waiting: RefCell::new(Vec::new()),
             next_id: Cell::new(1),
-            cancelled: Cell::new(false),
-            on_cancel: RefCell::new(Vec::new()),
+            cancel: Cancel::default(),
             renewal: RwSignal::new(Vec::new()),
             renewal_answers: RefCell::new(Vec::new()),
             lock_waits: RwSignal::new(Vec::new()),
@@ -144,10 +142,7 @@ impl UiPrompter {
     /// Stops the run at once: the request, wait, question or renewal it is awaiting is dropped
     /// (a fetch in flight is aborted) and nothing further is sent.
     pub fn cancel(&self) {
-        self.inner.cancelled.set(true);
-        for waiter in self.inner.on_cancel.borrow_mut().drain(..) {
-            let _ = waiter.send(());
-        }
+        self.inner.cancel.cancel();
         // Dropping the senders wakes every waiting `ask` and renewal.
         self.inner.waiting.borrow_mut().clear();
         self.inner.renewal_answers.borrow_mut().clear();
@@ -162,7 +157,7 @@ impl UiPrompter {
 
     /// Allows a new run after a cancel.
     pub fn reset(&self) {
-        self.inner.cancelled.set(false);
+        self.inner.cancel.reset();
     }
 }
 
@@ -184,7 +179,7 @@ impl Prompter for UiPrompter {
             // The page went away or the run was cancelled: any answer will do, because the
             // driver sees the cancel before it acts on it.
             Err(_) => {
-                self.inner.cancelled.set(true);
+                self.inner.cancel.cancel();
                 PromptAnswer::Decline
             }
         }
@@ -202,7 +197,7 @@ impl Prompter for UiPrompter {
         }
         // Only the admin can sign in now. A popup needs a click, so the run waits for
         // `sign-in-again`, with every other run that waits for it; nothing it did is lost.
-        if self.inner.cancelled.get() {
+        if self.inner.cancel.is_cancelled() {
             return Err("the run was cancelled".into());
         }
         let (sender, receiver) = oneshot::channel();
@@ -221,22 +216,11 @@ impl Prompter for UiPrompter {
     }
 
     fn is_cancelled(&self) -> bool {
-        self.inner.cancelled.get()
+        self.inner.cancel.is_cancelled()
     }
 
     async fn cancelled(&self) {
-        if self.inner.cancelled.get() {
-            return;
-        }
-        let (sender, receiver) = oneshot::channel();
-        {
-            let mut waiters = self.inner.on_cancel.borrow_mut();
-            // Steps that finished dropped their receivers; keep the list to the live ones.
-            waiters.retain(|w| !w.is_canceled());
-            waiters.push(sender);
-        }
-        // Err would mean the sender was dropped unsent, which only `cancel` does (by sending).
-        let _ = receiver.await;
+        self.inner.cancel.cancelled().await;
     }
 
     fn progress(&self, environment: &EnvironmentRef, command: &Command) {
@@ -253,7 +237,7 @@ impl Prompter for UiPrompter {
                 locks::Attempt::Unavailable => LockGrant::Unavailable,
             };
         }
-        if self.inner.cancelled.get() {
+        if self.inner.cancel.is_cancelled() {
             return LockGrant::Busy;
         }
         let (granted, waiting) = locks::acquire_waiting(lock.as_str());

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
-use super::error_panel::ErrorPanel;
 use super::registration_guide::RegistrationGuide;
 use super::sign_in::SignInGate;
+use super::widgets::ErrorPanel;
 use crate::config::AppConfig;
 
 /// The whole page: configuration first, then sign-in, then the environments.

@@ -1,8 +1,10 @@
 use leptos::prelude::*;
+use w365_core::ids::EnvironmentId;
 use w365_core::procedure::Mode;
 use w365_core::resume::ResumeOffer;
 
-use super::session::{RunStart, Screen, Session};
+use crate::run::batch::BatchRun;
+use crate::run::session::{RunStart, Screen, Session};
 use crate::run::store::Slot;
 
 /// Runs found in storage (a reload, a duplicated tab, a restored session): what was being done,
@@ -34,16 +36,14 @@ pub fn ResumePrompt() -> impl IntoView {
 fn Offer(kind: Slot, offer: ResumeOffer) -> impl IntoView {
     let slot = kind;
     let session = Session::get();
+    let batch = expect_context::<BatchRun>();
     let forget_offer = move || {
         session
             .resume_offers
             .update(|o| o.retain(|(s, _)| *s != slot));
     };
-    let pending_ids: Vec<String> = offer
-        .pending
-        .iter()
-        .filter_map(|e| e.id.as_ref().map(ToString::to_string))
-        .collect();
+    let pending_ids: Vec<EnvironmentId> =
+        offer.pending.iter().filter_map(|e| e.id.clone()).collect();
     let continue_run = {
         let offer = offer.clone();
         let ids = pending_ids.clone();
@@ -69,7 +69,9 @@ fn Offer(kind: Slot, offer: ResumeOffer) -> impl IntoView {
                     session.announce(
                         "Continuing the batch: each environment is inspected again first.",
                     );
-                    session.resume_batch.set(Some(ids.clone()));
+                    // The core re-inspects each environment, so what was already written is
+                    // not written twice.
+                    batch.start(ids.clone());
                 }
             }
         }

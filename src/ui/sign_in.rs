@@ -3,7 +3,7 @@ use leptos::task::spawn_local;
 use w365_core::cloud::Cloud;
 
 use super::cloud_picker::CloudPicker;
-use super::error_panel::ErrorPanel;
+use super::widgets::ErrorPanel;
 use super::workspace_loader::{self, WorkspaceLoader};
 use crate::auth::{current_page_url, msal_config};
 use crate::bridge::msal::{self, Account, AuthError, AuthErrorKind};

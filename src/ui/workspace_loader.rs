@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
-use super::error_panel::ErrorPanel;
+use super::widgets::ErrorPanel;
 use super::workspace::Workspace;
 use crate::bridge::msal::Account;
 use crate::config::AppConfig;

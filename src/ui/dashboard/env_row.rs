@@ -1,13 +1,14 @@
 use leptos::prelude::*;
 
-use crate::ui::consent_unknown::ConsentUnknownNote;
-use crate::ui::session::{EnvRow, Screen, Session};
+use crate::run::row_status::RowInfo;
+use crate::run::session::{EnvRow, Screen, Session};
+use crate::ui::widgets::ConsentUnknownNote;
 
 /// One environment: what inspection found, its status with the reason, selection, open.
 #[component]
 pub fn EnvRowView(row: EnvRow) -> impl IntoView {
     let session = Session::get();
-    let id = row.id();
+    let id = row.id().clone();
     let info = row.info;
     let last_run = row.last_run;
     let name = row.instance.friendly_name.clone();
@@ -39,7 +40,7 @@ pub fn EnvRowView(row: EnvRow) -> impl IntoView {
         }
     };
     // A row that was not inspected (a disabled environment) has nothing to show but its status.
-    let cell = move |f: fn(&crate::ui::dashboard::row_status::RowInfo) -> String| {
+    let cell = move |f: fn(&RowInfo) -> String| {
         move || {
             info.with(|i| match i {
                 None => "…".to_owned(),
@@ -49,7 +50,7 @@ pub fn EnvRowView(row: EnvRow) -> impl IntoView {
         }
     };
     view! {
-        <tr class="env-row" data-testid="env-row" data-env-id=id.clone()
+        <tr class="env-row" data-testid="env-row" data-env-id=id.to_string()
             data-status=move || info.with(|i| i.as_ref().map(|i| i.status.key()))
             aria-busy=move || if info.with(Option::is_none) { "true" } else { "false" }
             on:click=move |_| open_row()>

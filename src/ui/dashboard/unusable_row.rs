@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use w365_core::discovery::UnusableInstance;
 
-use super::row_status::RowStatus;
+use crate::run::row_status::RowStatus;
 
 /// A discovery row this tool cannot use: what is known, what is wrong and what to do. It is
 /// not inspected, cannot be opened and cannot be selected for a batch.

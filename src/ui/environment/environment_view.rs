@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use w365_core::driver::drive;
-use w365_core::ids::AppId;
+use w365_core::ids::{AppId, EnvironmentId};
 use w365_core::preset::Preset;
 use w365_core::procedure::assessment::{Evidence, Plan};
 use w365_core::procedure::prompt::{Prompt, PromptAnswer};
@@ -9,13 +9,10 @@ use w365_core::procedure::{Command, Mode, Options, Procedure, Target, WaitReason
 use w365_core::record::{EnvironmentRef, EnvironmentRun};
 
 use super::countdown::Countdown;
-use super::datacenter_choice::DataCenterChoice;
 use super::evidence_view::EvidenceView;
 use super::guide_view::{GuideState, GuideView};
 use super::outcome_view::OutcomeView;
 use super::plan_view::PlanView;
-use super::sign_in_again::SignInAgain;
-use super::steps::StepBoard;
 use super::steps_view::StepsView;
 use super::undo_confirm::UndoConfirm;
 use crate::run::clock::BrowserClock;
@@ -23,12 +20,13 @@ use crate::run::guide_progress;
 use crate::run::observed::{ObservedClient, Traffic};
 use crate::run::policy;
 use crate::run::prompter::UiPrompter;
+use crate::run::row_status::RowInfo;
+use crate::run::session::{RunEnd, RunStart, Screen, Session};
+use crate::run::steps::StepBoard;
 use crate::run::store::Slot;
-use crate::ui::consent_unknown::ConsentUnknownNote;
-use crate::ui::dashboard::row_status::RowInfo;
-use crate::ui::error_panel::ErrorPanel;
-use crate::ui::report::ReportBar;
-use crate::ui::session::{RunEnd, RunStart, Screen, Session};
+use crate::ui::widgets::{
+    ConsentUnknownNote, DataCenterChoice, ErrorPanel, ReportBar, SignInAgain,
+};
 
 /// What to run: the mode, a data center already chosen, whether the plan is already confirmed,
 /// how many guide steps the admin already confirmed (before a reload).
@@ -37,7 +35,7 @@ type RunRequest = (Mode, Option<AppId>, bool, usize);
 /// One environment: the setup run starts on opening (it only reads until the plan is applied).
 /// `resume`: the admin chose to resume a run kept in storage (after a reload).
 #[component]
-pub fn EnvironmentView(id: String, resume: Option<RunStart>) -> impl IntoView {
+pub fn EnvironmentView(id: EnvironmentId, resume: Option<RunStart>) -> impl IntoView {
     let session = Session::get();
     let back = move |_| session.screen.set(Screen::Dashboard);
     let Some(row) = session.row(&id) else {
@@ -169,7 +167,7 @@ pub fn EnvironmentView(id: String, resume: Option<RunStart>) -> impl IntoView {
                 session.start_unfinished(
                     Slot::View,
                     m,
-                    vec![env_id.clone()],
+                    std::slice::from_ref(&env_id),
                     data_center.clone(),
                     confirmed,
                 );
@@ -304,7 +302,7 @@ pub fn EnvironmentView(id: String, resume: Option<RunStart>) -> impl IntoView {
     };
     let sign_in_prompter = prompter.clone();
     view! {
-        <section class="environment" data-testid="environment" data-env-id=id.clone()
+        <section class="environment" data-testid="environment" data-env-id=id.to_string()
             aria-labelledby="environment-title">
             <div class="environment__head">
                 <button class="button" data-testid="back" on:click=back>"← All environments"</button>

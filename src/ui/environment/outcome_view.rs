@@ -3,20 +3,8 @@ use w365_core::error::Remedy;
 use w365_core::procedure::Outcome;
 use w365_core::record::EnvironmentRun;
 
-use crate::ui::error_panel::ErrorPanel;
-
-/// The `data-outcome` value.
-pub fn outcome_key(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::Configured { already: true, .. } => "already-configured",
-        Outcome::Configured { .. } => "configured",
-        Outcome::Stopped { .. } => "stopped",
-        Outcome::Undone { evidence: None } => "nothing-to-undo",
-        Outcome::Undone { .. } => "undone",
-        Outcome::Failed { .. } => "failed",
-        Outcome::Cancelled => "cancelled",
-    }
-}
+use crate::run::session::outcome_key;
+use crate::ui::widgets::ErrorPanel;
 
 /// How the run ended; a problem with the core's remedy; after a setup, the license to reclaim.
 #[component]

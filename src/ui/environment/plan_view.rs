@@ -2,8 +2,9 @@ use leptos::prelude::*;
 use w365_core::preset::Preset;
 use w365_core::procedure::assessment::Plan;
 
-use super::steps::{step_key, step_label};
-use crate::ui::dashboard::row_status::ServiceAccount;
+use super::labels::step_label;
+use crate::run::row_status::ServiceAccount;
+use crate::run::steps::step_key;
 
 /// The plan: every write with its reason, and what is left alone. `on_answer` is `Some` while
 /// the core waits for the admin to apply or decline.

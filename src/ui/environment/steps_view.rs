@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::steps::StepBoard;
+use crate::run::steps::StepBoard;
 
 /// The run's steps with their live status (text and icon).
 #[component]

@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 use w365_core::procedure::assessment::Plan;
 
-use super::steps::{step_key, step_label};
+use super::labels::step_label;
+use crate::run::steps::step_key;
 
 /// Undo asks first and names exactly what will change.
 #[component]

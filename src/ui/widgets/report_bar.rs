@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::bridge::files;
-use crate::ui::session::Session;
+use crate::run::session::Session;
 
 /// Download the session's run record as JSON or Markdown, or copy it.
 #[component]

@@ -3,45 +3,10 @@
 //! did not answer). Setup goes on; the admin gets the admin-consent link to make sure.
 
 use leptos::prelude::*;
-use w365_core::graph::Consent;
-use w365_core::ids::{AppId, TenantId};
-use w365_core::preset::Preset;
-use w365_core::procedure::inspection::Inspection;
+use w365_core::ids::TenantId;
 
-use crate::ui::session::Session;
-
-/// One vendor app whose consent Graph could not tell.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownConsent {
-    pub app_id: AppId,
-    /// The data center's label (e.g. "US data center").
-    pub label: String,
-    /// Why Graph could not tell, as the core put it.
-    pub reason: String,
-}
-
-/// The vendor apps whose consent is unknown: the chosen data center's, or every one asked
-/// about when none is chosen yet.
-pub fn unknown_consents(inspection: &Inspection, chosen: Option<&AppId>) -> Vec<UnknownConsent> {
-    let preset = Preset::work365();
-    inspection
-        .consent
-        .iter()
-        .filter(|(app, _)| chosen.is_none_or(|c| c == app))
-        .filter_map(|(app, consent)| match consent {
-            Consent::Unknown { reason } => Some(UnknownConsent {
-                app_id: app.clone(),
-                label: preset
-                    .data_centers
-                    .iter()
-                    .find(|d| &d.app_id == app)
-                    .map_or_else(|| app.to_string(), |d| d.label.clone()),
-                reason: reason.clone(),
-            }),
-            _ => None,
-        })
-        .collect()
-}
+use crate::run::row_status::UnknownConsent;
+use crate::run::session::Session;
 
 /// The note with the admin-consent link (the core builds it), one per app; nothing when
 /// consent is known. `compact` for a dashboard row.

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::bridge::msal::{self, AuthError};
 use crate::run::prompter::{signed_in_again_everywhere, UiPrompter};
-use crate::ui::session::Session;
+use crate::run::session::Session;
 
 /// When a token could not be renewed silently: every run that needs it waits behind this one
 /// button (a batch's environments too), and one sign-in continues them all. The runs belong to

@@ -66,17 +66,6 @@ pub fn step_key(write: &PlannedWrite) -> String {
     }
 }
 
-/// A short label for a planned write.
-pub fn step_label(write: &PlannedWrite) -> String {
-    match write {
-        PlannedWrite::CreateAppUser { .. } => "Create the application user".into(),
-        PlannedWrite::Enable { .. } => "Enable the application user".into(),
-        PlannedWrite::AssignRole { role_name, .. } => format!("Assign “{role_name}”"),
-        PlannedWrite::RemoveRole { role_name, .. } => format!("Remove “{role_name}”"),
-        PlannedWrite::Disable { .. } => "Disable the application user".into(),
-    }
-}
-
 /// Whether `req` is the request that carries out `write` (the core's request shapes:
 /// `POST systemusers`, `PATCH systemusers(id)`, `POST …/systemuserroles_association/$ref` with the
 /// role in the body, `DELETE …/systemuserroles_association/$ref?$id=…roles(id)`).
@@ -142,7 +131,7 @@ impl StepBoard {
         for w in &plan.steps {
             self.steps.push(Step {
                 key: step_key(w),
-                label: step_label(w),
+                label: crate::ui::environment::step_label(w),
                 status: StepStatus::Pending,
                 write: Some(w.clone()),
             });

@@ -10,7 +10,8 @@ use w365_core::procedure::prompt::DataCenterOption;
 use w365_core::procedure::{Outcome, ProcedureError};
 use w365_core::record::EnvironmentRun;
 
-use crate::ui::consent_unknown::{unknown_consents, UnknownConsent};
+use w365_core::ids::AppId;
+use w365_core::procedure::inspection::Inspection;
 
 /// The overall status of an environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -335,4 +336,37 @@ fn verdict(
             ),
         },
     }
+}
+
+/// One vendor app whose consent Graph could not tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownConsent {
+    pub app_id: AppId,
+    /// The data center's label (e.g. "US data center").
+    pub label: String,
+    /// Why Graph could not tell, as the core put it.
+    pub reason: String,
+}
+
+/// The vendor apps whose consent is unknown: the chosen data center's, or every one asked
+/// about when none is chosen yet.
+pub fn unknown_consents(inspection: &Inspection, chosen: Option<&AppId>) -> Vec<UnknownConsent> {
+    let preset = Preset::work365();
+    inspection
+        .consent
+        .iter()
+        .filter(|(app, _)| chosen.is_none_or(|c| c == app))
+        .filter_map(|(app, consent)| match consent {
+            Consent::Unknown { reason } => Some(UnknownConsent {
+                app_id: app.clone(),
+                label: preset
+                    .data_centers
+                    .iter()
+                    .find(|d| &d.app_id == app)
+                    .map_or_else(|| app.to_string(), |d| d.label.clone()),
+                reason: reason.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
 }
