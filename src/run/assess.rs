@@ -17,10 +17,10 @@ use w365_core::tenant_reads::TenantReads;
 use super::cancel::Cancel;
 use super::clock::BrowserClock;
 use super::policy;
-use super::row_status::RowInfo;
 use super::session::EnvRow;
 use crate::api::transport::{scope_for, BrowserTransport};
 use crate::bridge::msal;
+use w365_core::row::RowInfo;
 
 /// Inspections at once. They are reads, each environment is its own Dataverse server
 /// and service protection counts per user per server (one inspection sends at most six
@@ -91,7 +91,7 @@ pub async fn assess_one(
     };
     drive(&mut machine, transport, &BrowserClock, &prompter).await;
     let asked = prompter.asked.borrow().clone();
-    RowInfo::from_run(machine.record(), asked.as_deref())
+    RowInfo::from_run(machine.record(), &Preset::work365(), asked.as_deref())
 }
 
 /// Inspects every row, [`ASSESS_CONCURRENCY`] at a time, filling each row in as it finishes.

@@ -16,9 +16,9 @@ use w365_core::tenant_reads::TenantReads;
 use super::clock::BrowserClock;
 use super::policy;
 use super::prompter::UiPrompter;
-use super::row_status::RowInfo;
 use super::session::Session;
 use super::store::Slot;
+use w365_core::row::RowInfo;
 
 /// Environments set up at once in a batch. Each environment is its own Dataverse
 /// server, and service protection counts per user per server (52 concurrent requests;
@@ -152,7 +152,8 @@ impl ProgressSink {
         if let Some(id) = record.environment.id.as_ref() {
             if let Some(row) = self.session.row(id) {
                 if record.inspection.is_some() {
-                    row.info.try_set(Some(RowInfo::from_run(&record, None)));
+                    row.info
+                        .try_set(Some(RowInfo::from_run(&record, &Preset::work365(), None)));
                 }
             }
             let id = id.to_string();

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use w365_core::cloud::CloudEndpoints;
 use w365_core::driver::Prompter;
 use w365_core::procedure::prompt::{Prompt, PromptAnswer};
-use w365_core::procedure::{Command, LockGrant, LockName};
+use w365_core::procedure::{LockGrant, LockName, RunView};
 use w365_core::record::EnvironmentRef;
 
 use super::cancel::Cancel;
@@ -33,8 +33,8 @@ pub struct Question {
     pub prompt: Prompt,
 }
 
-/// Sees every command as the driver issues it.
-pub type Observer = Box<dyn Fn(&EnvironmentRef, &Command)>;
+/// Sees the core's snapshot of the run after every command (what a screen shows of it).
+pub type ViewSink = Box<dyn Fn(&RunView)>;
 
 struct Inner {
     questions: RwSignal<Vec<Question>>,
@@ -49,7 +49,7 @@ struct Inner {
     waiting_locks: RefCell<Vec<(LockName, Waiting)>>,
     held_locks: RefCell<Vec<(LockName, HeldLock)>>,
     endpoints: Option<CloudEndpoints>,
-    observer: Option<Observer>,
+    on_view: Option<ViewSink>,
 }
 
 thread_local! {
@@ -77,9 +77,9 @@ pub struct UiPrompter {
 }
 
 impl UiPrompter {
-    /// A prompter; `endpoints` to renew tokens (None: renewal always fails), `observer` sees
-    /// every command (live progress).
-    pub fn new(endpoints: Option<CloudEndpoints>, observer: Option<Observer>) -> Self {
+    /// A prompter; `endpoints` to renew tokens (None: renewal always fails), `on_view` gets the
+    /// run's snapshot after every command (live progress).
+    pub fn new(endpoints: Option<CloudEndpoints>, on_view: Option<ViewSink>) -> Self {
         let inner = Rc::new(Inner {
             questions: RwSignal::new(Vec::new()),
             waiting: RefCell::new(Vec::new()),
@@ -91,7 +91,7 @@ impl UiPrompter {
             waiting_locks: RefCell::new(Vec::new()),
             held_locks: RefCell::new(Vec::new()),
             endpoints,
-            observer,
+            on_view,
         });
         PROMPTERS.with(|all| all.borrow_mut().push(Rc::downgrade(&inner)));
         Self { inner }
@@ -223,9 +223,9 @@ impl Prompter for UiPrompter {
         self.inner.cancel.cancelled().await;
     }
 
-    fn progress(&self, environment: &EnvironmentRef, command: &Command) {
-        if let Some(observe) = &self.inner.observer {
-            observe(environment, command);
+    fn view(&self, _environment: &EnvironmentRef, view: &RunView) {
+        if let Some(sink) = &self.inner.on_view {
+            sink(view);
         }
     }
 

@@ -11,10 +11,10 @@ use w365_core::record::EnvironmentRun;
 use w365_core::resume::{ResumeOffer, StoredRun};
 
 use super::clock::now_ms;
-use super::row_status::RowInfo;
 use super::store::{self, Saved, Slot};
 use crate::api::transport::BrowserTransport;
 use crate::bridge::msal::Account;
+use w365_core::row::RowInfo;
 
 /// One environment from discovery and what its inspection found (`None` while inspecting).
 #[derive(Debug, Clone)]

@@ -23,4 +23,5 @@ pub mod preset;
 pub mod procedure;
 pub mod record;
 pub mod resume;
+pub mod row;
 pub mod tenant_reads;

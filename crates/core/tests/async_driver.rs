@@ -14,7 +14,9 @@ use w365_core::driver::{drive, Prompter};
 use w365_core::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
 use w365_core::preset::WORK365_US_APP_ID as US;
 use w365_core::procedure::prompt::{Prompt, PromptAnswer};
-use w365_core::procedure::{Command, Mode, Options, Outcome, Procedure};
+use w365_core::procedure::{
+    Command, Mode, Options, Outcome, Procedure, RunStage, RunView, StepStatus,
+};
 use w365_core::record::{EnvironmentRef, EnvironmentRun};
 use w365_core::tenant_reads::TenantReads;
 
@@ -140,6 +142,8 @@ struct Admin {
     /// Environments in the order the batch reported them finished, with the progress count
     /// seen at that moment.
     reported: RefCell<Vec<(String, usize)>>,
+    /// Every snapshot the driver delivered.
+    views: RefCell<Vec<RunView>>,
 }
 
 impl Prompter for Admin {
@@ -155,6 +159,9 @@ impl Prompter for Admin {
     }
     fn progress(&self, _: &EnvironmentRef, _: &Command) {
         self.commands.set(self.commands.get() + 1);
+    }
+    fn view(&self, _: &EnvironmentRef, view: &RunView) {
+        self.views.borrow_mut().push(view.clone());
     }
 }
 
@@ -181,6 +188,34 @@ async fn driver_runs_the_procedure_to_verified_with_prompts() {
     );
     assert_eq!(admin.prompts.borrow().len(), 5, "plan + four guide steps");
     assert!(client.models.borrow()[0].1.is_configured(US));
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn the_driver_delivers_the_run_s_snapshot_after_every_command() {
+    let client = ModelClient::new(&[ORIGIN.to_owned()]);
+    let admin = Admin::default();
+    let mut p = Procedure::new(target(), Options::default());
+    drive(&mut p, &client, &VirtualClock::default(), &admin).await;
+    let views = admin.views.borrow();
+    assert_eq!(
+        views.len(),
+        admin.commands.get(),
+        "one snapshot per command"
+    );
+    assert_eq!(views[0].stage, RunStage::Inspect);
+    let asked: Vec<RunStage> = views
+        .iter()
+        .filter(|v| v.question.is_some())
+        .map(|v| v.stage)
+        .collect();
+    assert_eq!(asked[0], RunStage::ConfirmPlan);
+    assert_eq!(&asked[1..], [RunStage::Guide; 4]);
+    let last = views.last().expect("a snapshot");
+    assert_eq!(last.stage, RunStage::Done);
+    assert_eq!(last, &p.view());
+    assert!(matches!(last.outcome, Some(Outcome::Configured { .. })));
+    assert!(last.steps.iter().all(|s| s.status == StepStatus::Done));
+    assert_eq!(last.steps.len(), 5, "inspect, create, two roles, verify");
 }
 
 /// Cancels the run while it is asking to confirm the plan, then answers "decline" as a

@@ -7,9 +7,9 @@ use super::batch_panel::BatchPanel;
 use super::env_row::EnvRowView;
 use super::filter::{visible, RowKey, SortKey};
 use super::unusable_row::UnusableRowView;
-use crate::run::row_status::RowStatus;
 use crate::run::session::{Discovered, EnvRow, Session};
 use crate::ui::widgets::{ErrorPanel, ReportBar};
+use w365_core::row::RowStatus;
 
 /// Every environment the discovery service lists, with its inspected state.
 #[component]

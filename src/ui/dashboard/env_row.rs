@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
-use crate::run::row_status::RowInfo;
 use crate::run::session::{EnvRow, Screen, Session};
 use crate::ui::widgets::ConsentUnknownNote;
+use w365_core::row::RowInfo;
 
 /// One environment: what inspection found, its status with the reason, selection, open.
 #[component]

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use w365_core::discovery::UnusableInstance;
 
-use crate::run::row_status::RowStatus;
+use w365_core::row::RowStatus;
 
 /// A discovery row this tool cannot use: what is known, what is wrong and what to do. It is
 /// not inspected, cannot be opened and cannot be selected for a batch.

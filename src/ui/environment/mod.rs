@@ -4,11 +4,10 @@ mod countdown;
 mod environment_view;
 mod evidence_view;
 mod guide_view;
-mod labels;
+mod head;
 mod outcome_view;
 mod plan_view;
 mod steps_view;
 mod undo_confirm;
 
 pub use environment_view::EnvironmentView;
-pub use labels::step_label;

@@ -2,9 +2,8 @@ use leptos::prelude::*;
 use w365_core::preset::Preset;
 use w365_core::procedure::assessment::Plan;
 
-use super::labels::step_label;
-use crate::run::row_status::ServiceAccount;
-use crate::run::steps::step_key;
+use w365_core::procedure::Step;
+use w365_core::row::ServiceAccount;
 
 /// The plan: every write with its reason, and what is left alone. `on_answer` is `Some` while
 /// the core waits for the admin to apply or decline.
@@ -29,8 +28,8 @@ pub fn PlanView(
             })}
             <ol class="plan__steps">
                 {plan.steps.iter().map(|w| view! {
-                    <li data-testid="plan-step" data-step=step_key(w)>
-                        <strong>{step_label(w)}</strong>" — " {w.reason()}
+                    <li data-testid="plan-step" data-step=Step::of_write(w).key()>
+                        <strong>{Step::of_write(w).label()}</strong>" — " {w.reason()}
                     </li>
                 }).collect_view()}
             </ol>

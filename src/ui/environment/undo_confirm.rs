@@ -1,8 +1,7 @@
 use leptos::prelude::*;
 use w365_core::procedure::assessment::Plan;
 
-use super::labels::step_label;
-use crate::run::steps::step_key;
+use w365_core::procedure::Step;
 
 /// Undo asks first and names exactly what will change.
 #[component]
@@ -17,8 +16,8 @@ pub fn UndoConfirm(
             <h3 id="undo-title">"Undo: these changes will be made"</h3>
             <ul id="undo-desc">
                 {plan.steps.iter().map(|w| view! {
-                    <li data-testid="undo-change" data-step=step_key(w)>
-                        <strong>{step_label(w)}</strong>" — " {w.reason()}
+                    <li data-testid="undo-change" data-step=Step::of_write(w).key()>
+                        <strong>{Step::of_write(w).label()}</strong>" — " {w.reason()}
                     </li>
                 }).collect_view()}
             </ul>

@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 use w365_core::ids::TenantId;
 
-use crate::run::row_status::UnknownConsent;
 use crate::run::session::Session;
+use w365_core::row::UnknownConsent;
 
 /// The note with the admin-consent link (the core builds it), one per app; nothing when
 /// consent is known. `compact` for a dashboard row.

@@ -1,5 +1,7 @@
 //! What the read-only inspection learned, filled in answer by answer.
 
+use super::assessment::PlannedWrite;
+use super::view::Step;
 use crate::dataverse::app_modules::{self, AppModule};
 use crate::dataverse::business_units::{self, BusinessUnit};
 use crate::dataverse::roles::{self, Role, RoleHolder};
@@ -29,8 +31,8 @@ pub(crate) enum Purpose {
     Create,
     Enable,
     Disable,
-    Associate(RoleId),
-    Disassociate(RoleId),
+    Associate { role_id: RoleId, role_name: String },
+    Disassociate { role_id: RoleId, role_name: String },
 }
 
 impl Purpose {
@@ -40,9 +42,42 @@ impl Purpose {
             Purpose::Create
                 | Purpose::Enable
                 | Purpose::Disable
-                | Purpose::Associate(_)
-                | Purpose::Disassociate(_)
+                | Purpose::Associate { .. }
+                | Purpose::Disassociate { .. }
         )
+    }
+
+    /// The step a request for this purpose belongs to.
+    pub(crate) fn step(&self) -> Step {
+        match self {
+            Purpose::Reread => Step::Verify,
+            Purpose::Create => Step::Create,
+            Purpose::Enable => Step::Enable,
+            Purpose::Disable => Step::Disable,
+            Purpose::Associate { role_name, .. } => Step::Assign {
+                role: role_name.clone(),
+            },
+            Purpose::Disassociate { role_name, .. } => Step::Remove {
+                role: role_name.clone(),
+            },
+            _ => Step::Inspect,
+        }
+    }
+
+    /// Whether a request for this purpose carries out `write` (roles by id: a user may hold
+    /// two copies of one role name).
+    pub(crate) fn carries(&self, write: &PlannedWrite) -> bool {
+        match (self, write) {
+            (Purpose::Create, PlannedWrite::CreateAppUser { .. })
+            | (Purpose::Enable, PlannedWrite::Enable { .. })
+            | (Purpose::Disable, PlannedWrite::Disable { .. }) => true,
+            (Purpose::Associate { role_id, .. }, PlannedWrite::AssignRole { role_id: w, .. })
+            | (
+                Purpose::Disassociate { role_id, .. },
+                PlannedWrite::RemoveRole { role_id: w, .. },
+            ) => role_id == w,
+            _ => false,
+        }
     }
 
     /// A short label for errors and the run record.
@@ -62,8 +97,8 @@ impl Purpose {
             Purpose::Create => "create the application user".into(),
             Purpose::Enable => "enable the application user".into(),
             Purpose::Disable => "disable the application user".into(),
-            Purpose::Associate(r) => format!("assign role {r}"),
-            Purpose::Disassociate(r) => format!("remove role {r}"),
+            Purpose::Associate { role_id, .. } => format!("assign role {role_id}"),
+            Purpose::Disassociate { role_id, .. } => format!("remove role {role_id}"),
         }
     }
 }

@@ -20,11 +20,14 @@ pub mod inspection;
 pub mod lock;
 pub mod prompt;
 pub mod retry;
+mod steps;
 mod types;
+pub mod view;
 mod writes;
 
 pub use lock::{LockGrant, LockName};
 pub use types::*;
+pub use view::{RunStage, RunView, RunWait, Step, StepStatus, StepView};
 
 use crate::dataverse::roles::Role;
 use crate::dataverse::users::{self, AppUser};
@@ -96,6 +99,7 @@ pub struct Procedure {
     last: Option<Command>,
     record: EnvironmentRun,
     lock: lock::WriteLock,
+    board: steps::StepBoard,
 }
 
 impl Procedure {
@@ -150,6 +154,7 @@ impl Procedure {
             last: None,
             record,
             lock: lock::WriteLock::default(),
+            board: steps::StepBoard::not_started(),
         }
     }
 
@@ -183,12 +188,65 @@ impl Procedure {
         self.phase == Phase::Done
     }
 
+    /// A snapshot of the run for a screen: stage, plan, open question, wait, evidence, the
+    /// product finding and the steps with their status.
+    pub fn view(&self) -> RunView {
+        let stage = match self.phase {
+            Phase::NotStarted => RunStage::NotStarted,
+            _ if matches!(self.last, Some(Command::Lock { .. })) => RunStage::Lock,
+            Phase::Inspect | Phase::InspectCaller | Phase::InspectPrivileges => RunStage::Inspect,
+            Phase::ChooseDataCenter => RunStage::ChooseDataCenter,
+            Phase::ConfirmPlan => RunStage::ConfirmPlan,
+            Phase::Write => RunStage::Write,
+            Phase::Reread => RunStage::Verify,
+            Phase::Guide(_) => RunStage::Guide,
+            Phase::Done => RunStage::Done,
+        };
+        let question = match &self.last {
+            Some(Command::Prompt { prompt }) if self.phase != Phase::Done => Some(prompt.clone()),
+            _ => None,
+        };
+        let wait = match (&self.last, self.lock) {
+            (_, _) if self.phase == Phase::Done => None,
+            (Some(Command::WaitUntil { at_ms, reason }), _) => Some(RunWait::Timer {
+                until_ms: *at_ms,
+                reason: reason.clone(),
+            }),
+            (Some(Command::RenewSignIn { audience }), _) => Some(RunWait::SignIn {
+                audience: audience.clone(),
+            }),
+            (Some(Command::Lock { wait: true, .. }), lock::WriteLock::Waiting { since_ms }) => {
+                Some(RunWait::Lock { since_ms })
+            }
+            _ => None,
+        };
+        RunView {
+            environment: self.target.environment.clone(),
+            mode: self.options.mode,
+            stage,
+            plan: self.record.plan.clone(),
+            question,
+            wait,
+            evidence: self.record.evidence.clone(),
+            product: self.facts.product.clone(),
+            steps: self.board.view(),
+            outcome: self.record.outcome.clone(),
+        }
+    }
+
+    /// The plan is known: the record keeps it and the step list shows its writes.
+    fn set_plan(&mut self, plan: Plan) {
+        self.board.set_plan(&plan);
+        self.record.plan = Some(plan);
+    }
+
     /// Starts the run: yields the first batch of reads.
     pub fn start(&mut self, now_ms: u64) -> Command {
         if self.phase != Phase::NotStarted {
             return self.repeat();
         }
         self.record.started_at_ms = now_ms;
+        self.board.inspecting();
         if self.target.disabled {
             // A disabled environment's Web API serves nothing: say so without asking it.
             let assessment = Assessment::Blocked {
@@ -327,11 +385,15 @@ impl Procedure {
         }
         self.record.round_trips += 1;
         self.record.requests += pending.len() as u32;
+        for p in &pending {
+            self.board.on_sent(&p.purpose);
+        }
         let requests = pending
             .iter()
             .map(|p| Outgoing {
                 id: p.id,
                 request: p.request.clone(),
+                step: p.purpose.step(),
                 timeout_ms: self.options.retry.timeout_ms(p.request.method),
             })
             .collect();
@@ -352,6 +414,7 @@ impl Procedure {
         self.record.finished_at_ms = Some(now_ms);
         self.record.inspection = Some(self.facts.clone());
         self.record.outcome = Some(outcome.clone());
+        self.board.finish(&self.record);
         self.emit(Command::Done { outcome })
     }
 
@@ -413,6 +476,10 @@ impl Procedure {
                     message: "no answer".into(),
                 }),
             ));
+        }
+        for (p, result) in &ordered {
+            let status = result.as_ref().ok().map(|r| r.status);
+            self.board.on_answered(&p.purpose, status);
         }
         let mut round = Round::default();
         for (p, result) in ordered {
@@ -721,11 +788,11 @@ impl Procedure {
         match &assessment {
             Assessment::Configured { evidence } => {
                 self.record.evidence = Some(evidence.clone());
-                self.record.plan = Some(Plan::default());
+                self.set_plan(Plan::default());
                 self.start_guide_or_finish(now_ms)
             }
             Assessment::NeedsSetup { plan } => {
-                self.record.plan = Some(plan.clone());
+                self.set_plan(plan.clone());
                 if let Some(root) = self.facts.root() {
                     self.roles =
                         assessment::resolve_roles(&self.target.preset, &self.facts, &root.id)
@@ -814,6 +881,8 @@ impl Procedure {
             && self.target.preset.has_work365_guide
             && self.options.mode == Mode::Setup
         {
+            // Verified, and only the guide follows: no step is left to run.
+            self.board.verified();
             let resumed = self.options.guide_confirmed.min(WORK365_GUIDE_STEPS.len());
             for (index, text) in WORK365_GUIDE_STEPS.iter().enumerate().take(resumed) {
                 self.record.confirmations.push(Confirmation {

@@ -5,6 +5,7 @@ use super::assessment::{Assessment, Evidence};
 use super::lock::{LockGrant, LockName};
 use super::prompt::{Prompt, PromptAnswer};
 use super::retry::RetryPolicy;
+use super::view::Step;
 use crate::cloud::CloudEndpoints;
 use crate::discovery::Instance;
 use crate::error::{ApiError, Remedy};
@@ -25,6 +26,8 @@ pub struct Outgoing {
     pub id: RequestId,
     /// The request.
     pub request: HttpRequest,
+    /// What it is for (the step of the run it belongs to).
+    pub step: Step,
     /// Give up waiting after this long and answer [`TransportError::Timeout`] (the driver does;
     /// a caller of its own must too, or a request that never answers holds the run).
     pub timeout_ms: u64,

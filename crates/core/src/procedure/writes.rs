@@ -80,12 +80,18 @@ impl Procedure {
                 PlannedWrite::Disable { .. } => {
                     Some((Purpose::Disable, self.dv.set_disabled(&user.id, app, true)))
                 }
-                PlannedWrite::AssignRole { role_id, .. } => Some((
-                    Purpose::Associate(role_id.clone()),
+                PlannedWrite::AssignRole { role_id, role_name } => Some((
+                    Purpose::Associate {
+                        role_id: role_id.clone(),
+                        role_name: role_name.clone(),
+                    },
                     self.dv.associate_role(&user.id, role_id),
                 )),
-                PlannedWrite::RemoveRole { role_id, .. } => Some((
-                    Purpose::Disassociate(role_id.clone()),
+                PlannedWrite::RemoveRole { role_id, role_name } => Some((
+                    Purpose::Disassociate {
+                        role_id: role_id.clone(),
+                        role_name: role_name.clone(),
+                    },
                     self.dv.disassociate_role(&user.id, role_id),
                 )),
             })
@@ -153,14 +159,14 @@ impl Procedure {
                 let duplicate = resp.status == 412 || error.code() == Some(CODE_DUPLICATE);
                 match &p.purpose {
                     // Already held: the re-read will show it.
-                    Purpose::Associate(_) if duplicate => round.doubt = true,
+                    Purpose::Associate { .. } if duplicate => round.doubt = true,
                     // Already gone is what Undo wanted; the re-read will show it.
-                    Purpose::Disassociate(_) if resp.status == 404 => round.doubt = true,
+                    Purpose::Disassociate { .. } if resp.status == 404 => round.doubt = true,
                     // A refused create may still have a row behind it (a duplicate however it is
                     // told, a create that took effect before the error, a deleted row), and a
                     // refused role may mean the user is disabled: re-read before concluding. The
                     // refusal is reported, verbatim, only if the re-read does not explain it.
-                    Purpose::Create | Purpose::Associate(_) => {
+                    Purpose::Create | Purpose::Associate { .. } => {
                         round.doubt = true;
                         if round.refused.is_none() {
                             round.refused =
@@ -219,7 +225,7 @@ impl Procedure {
                     u.isdisabled = *purpose == Purpose::Disable;
                 }
             }
-            Purpose::Associate(role_id) => {
+            Purpose::Associate { role_id, .. } => {
                 let role = self.roles.iter().find(|r| &r.id == role_id).cloned();
                 if let (Some(u), Some(role)) = (&mut self.user, role) {
                     if !u.roles.iter().any(|r| r.id == role.id) {
@@ -227,7 +233,7 @@ impl Procedure {
                     }
                 }
             }
-            Purpose::Disassociate(role_id) => {
+            Purpose::Disassociate { role_id, .. } => {
                 if let Some(u) = &mut self.user {
                     u.roles.retain(|r| &r.id != role_id);
                 }
@@ -331,7 +337,7 @@ impl Procedure {
                 // after a refusal means the refusal stands: never create again blindly.
                 Purpose::Create => self.user.is_some(),
                 // The user is disabled (enable it, then assign), or holds the role after all.
-                Purpose::Associate(role) => self
+                Purpose::Associate { role_id: role, .. } => self
                     .user
                     .as_ref()
                     .is_some_and(|u| u.isdisabled || u.roles.iter().any(|r| &r.id == role)),
@@ -365,7 +371,7 @@ impl Procedure {
         }
         self.user_fresh = true;
         let plan = self.undo_plan();
-        self.record.plan = Some(plan.clone());
+        self.set_plan(plan.clone());
         if self.options.confirm_plan && !plan.steps.is_empty() {
             self.phase = Phase::ConfirmPlan;
             return self.emit(Command::Prompt {

@@ -1,27 +1,35 @@
-//! What a dashboard row shows, read off one run's record. The verdict is the core's; this only
-//! sorts it into the statuses the page (and its automation hooks) use.
+//! What a dashboard row says about one environment, read off its run's record: a status the
+//! admin can sort and filter by, why, what to do, and the facts behind it.
 
-use w365_core::error::Remedy;
-use w365_core::graph::Consent;
-use w365_core::preset::Preset;
-use w365_core::procedure::assessment::Assessment;
-use w365_core::procedure::assessment::ProductFinding;
-use w365_core::procedure::prompt::DataCenterOption;
-use w365_core::procedure::{Outcome, ProcedureError};
-use w365_core::record::EnvironmentRun;
+use serde::{Deserialize, Serialize};
 
-use w365_core::ids::AppId;
-use w365_core::procedure::inspection::Inspection;
+use crate::error::Remedy;
+use crate::graph::Consent;
+use crate::ids::AppId;
+use crate::preset::Preset;
+use crate::procedure::assessment::{Assessment, ProductFinding};
+use crate::procedure::inspection::Inspection;
+use crate::procedure::prompt::DataCenterOption;
+use crate::procedure::Outcome;
+use crate::record::EnvironmentRun;
 
 /// The overall status of an environment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum RowStatus {
+    /// The product is not installed, or too old.
     NotInstalled,
+    /// The admin may not set it up here.
     NoAccess,
+    /// The vendor's app is not consented in the tenant.
     NotConsented,
+    /// Writes are needed.
     NeedsSetup,
+    /// The application user is configured.
     Configured,
+    /// Something a person must fix first.
     Blocked,
+    /// The run failed.
     Error,
     /// A discovery row the client cannot use (never inspected, never selectable).
     Unusable,
@@ -40,7 +48,7 @@ impl RowStatus {
         RowStatus::Configured,
     ];
 
-    /// The `data-status` value.
+    /// The stable key (the UI's `data-status` value).
     pub fn key(self) -> &'static str {
         match self {
             RowStatus::NotInstalled => "not-installed",
@@ -54,7 +62,7 @@ impl RowStatus {
         }
     }
 
-    /// Parses a `data-status` value.
+    /// Parses a key.
     pub fn from_key(key: &str) -> Option<RowStatus> {
         RowStatus::ALL.into_iter().find(|s| s.key() == key)
     }
@@ -94,11 +102,16 @@ impl RowStatus {
 }
 
 /// The application user as found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum AppUserState {
+    /// None exists.
     Absent,
+    /// Only a soft-deleted one lingers.
     Deleted,
+    /// It exists, disabled.
     Disabled,
+    /// It exists, enabled.
     Present,
 }
 
@@ -114,16 +127,54 @@ impl AppUserState {
     }
 }
 
-/// A licensed (or not) account holding the service role.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An account (licensed or not) holding the service role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceAccount {
+    /// Its name, sign-in name or id.
     pub name: String,
+    /// Whether it consumes a license.
     pub licensed: bool,
 }
 
+/// One vendor app whose consent Microsoft Graph could not tell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownConsent {
+    /// The vendor app.
+    pub app_id: AppId,
+    /// The data center's label (e.g. "United States").
+    pub label: String,
+    /// Why Graph could not tell, as the inspection put it.
+    pub reason: String,
+}
+
+/// The vendor apps whose consent is unknown: the chosen data center's, or every one asked
+/// about when none is chosen yet.
+pub fn unknown_consents(
+    inspection: &Inspection,
+    preset: &Preset,
+    chosen: Option<&AppId>,
+) -> Vec<UnknownConsent> {
+    inspection
+        .consent
+        .iter()
+        .filter(|(app, _)| chosen.is_none_or(|c| c == app))
+        .filter_map(|(app, consent)| match consent {
+            Consent::Unknown { reason } => Some(UnknownConsent {
+                app_id: app.clone(),
+                label: preset
+                    .data_center(app)
+                    .map_or_else(|| app.to_string(), |d| d.label.clone()),
+                reason: reason.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Everything one dashboard row shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowInfo {
+    /// The status.
     pub status: RowStatus,
     /// One line: why this status.
     pub reason: String,
@@ -135,39 +186,41 @@ pub struct RowInfo {
     pub product: Option<ProductFinding>,
     /// Data center label; `None` = not determined.
     pub data_center: Option<String>,
+    /// The application user as found (after writes: as read back).
     pub app_user: AppUserState,
     /// Each preset role and whether the application user holds it.
     pub roles: Vec<(String, bool)>,
+    /// The account holding the service role that the application user replaces.
     pub service_account: Option<ServiceAccount>,
     /// Vendor apps whose consent Graph could not tell (shown with the admin-consent link).
     pub consent_unknown: Vec<UnknownConsent>,
 }
 
 impl RowInfo {
-    /// Reads a run. `asked` holds the data-center options when the core had to ask (the
-    /// dashboard answers with the first one only to learn the rest of the verdict).
-    pub fn from_run(run: &EnvironmentRun, asked: Option<&[DataCenterOption]>) -> RowInfo {
-        let preset = Preset::work365();
+    /// Reads a run of `preset`. `asked` holds the data-center options when the procedure had
+    /// to ask (an inspection answers with the first one only to learn the rest of the verdict).
+    pub fn from_run(
+        run: &EnvironmentRun,
+        preset: &Preset,
+        asked: Option<&[DataCenterOption]>,
+    ) -> RowInfo {
         let inspection = run.inspection.clone().unwrap_or_default();
-        let product = inspection.product.clone();
         let chosen = if asked.is_some() {
             None
         } else {
             run.data_center.clone()
         };
-        let data_center = chosen.as_ref().and_then(|app| {
-            preset
-                .data_centers
-                .iter()
-                .find(|d| &d.app_id == app)
-                .map(|d| d.label.clone())
-        });
+        let data_center = chosen
+            .as_ref()
+            .and_then(|app| preset.data_center(app))
+            .map(|d| d.label.clone());
         let users: Vec<_> = inspection
             .app_users
             .iter()
-            .filter(|u| match &chosen {
-                Some(app) => u.app_id.as_ref() == Some(app),
-                None => true,
+            .filter(|u| {
+                chosen
+                    .as_ref()
+                    .is_none_or(|app| u.app_id.as_ref() == Some(app))
             })
             .collect();
         let live = users.iter().find(|u| !u.is_soft_deleted());
@@ -210,23 +263,20 @@ impl RowInfo {
                 licensed: h.islicensed.unwrap_or(false),
             });
         let (status, reason, remedy) = verdict(run, asked);
-        let consent_unknown = unknown_consents(&inspection, chosen.as_ref());
         RowInfo {
             status,
             reason,
             remedy,
             inspected: run.requests > 0,
-            product,
+            product: inspection.product.clone(),
             data_center,
             app_user,
             roles,
             service_account,
-            consent_unknown,
+            consent_unknown: unknown_consents(&inspection, preset, chosen.as_ref()),
         }
     }
-}
 
-impl RowInfo {
     /// The product column: its version, "not installed", "installed, version unknown", or why
     /// nothing is known.
     pub fn version_text(&self) -> String {
@@ -320,10 +370,10 @@ fn verdict(
         ),
         Some(Outcome::Failed { error }) => {
             let remedy = error.remedy();
-            let status = match (&remedy, error) {
-                (Remedy::NotSystemAdministrator, _) => RowStatus::NoAccess,
-                (_, ProcedureError::Throttled { .. }) => RowStatus::Error,
-                _ => RowStatus::Error,
+            let status = if remedy == Remedy::NotSystemAdministrator {
+                RowStatus::NoAccess
+            } else {
+                RowStatus::Error
             };
             (status, error.to_string(), Some(remedy.text()))
         }
@@ -336,37 +386,4 @@ fn verdict(
             ),
         },
     }
-}
-
-/// One vendor app whose consent Graph could not tell.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownConsent {
-    pub app_id: AppId,
-    /// The data center's label (e.g. "US data center").
-    pub label: String,
-    /// Why Graph could not tell, as the core put it.
-    pub reason: String,
-}
-
-/// The vendor apps whose consent is unknown: the chosen data center's, or every one asked
-/// about when none is chosen yet.
-pub fn unknown_consents(inspection: &Inspection, chosen: Option<&AppId>) -> Vec<UnknownConsent> {
-    let preset = Preset::work365();
-    inspection
-        .consent
-        .iter()
-        .filter(|(app, _)| chosen.is_none_or(|c| c == app))
-        .filter_map(|(app, consent)| match consent {
-            Consent::Unknown { reason } => Some(UnknownConsent {
-                app_id: app.clone(),
-                label: preset
-                    .data_centers
-                    .iter()
-                    .find(|d| &d.app_id == app)
-                    .map_or_else(|| app.to_string(), |d| d.label.clone()),
-                reason: reason.clone(),
-            }),
-            _ => None,
-        })
-        .collect()
 }
