@@ -18,14 +18,29 @@ pub fn App() -> impl IntoView {
         </header>
         <main class="page">
             {move || match config.get() {
-                None => view! { <p class="page__loading" role="status">"Loading configuration…"</p> }.into_any(),
-                Some(Err(error)) => view! {
-                    <ErrorPanel title="The tool is not configured correctly" message=error.to_string() />
-                }.into_any(),
-                Some(Ok(config)) => match config.client_id.clone() {
-                    None => view! { <RegistrationGuide config /> }.into_any(),
-                    Some(client_id) => view! { <SignInGate config client_id /> }.into_any(),
-                },
+                None => {
+                    view! {
+                        <p class="page__loading" role="status">
+                            "Loading configuration…"
+                        </p>
+                    }
+                        .into_any()
+                }
+                Some(Err(error)) => {
+                    view! {
+                        <ErrorPanel
+                            title="The tool is not configured correctly"
+                            message=error.to_string()
+                        />
+                    }
+                        .into_any()
+                }
+                Some(Ok(config)) => {
+                    match config.client_id.clone() {
+                        None => view! { <RegistrationGuide config /> }.into_any(),
+                        Some(client_id) => view! { <SignInGate config client_id /> }.into_any(),
+                    }
+                }
             }}
         </main>
     }

@@ -55,15 +55,17 @@ pub fn prefetch() {
 #[component]
 pub fn WorkspaceLoader(account: Account, config: AppConfig) -> impl IntoView {
     let chunk = LocalResource::new(load_workspace);
-    move || match chunk.get() {
+    move || {
+        match chunk.get() {
         None => view! {
-            <p class="page__loading" role="status">"Loading your environments…"</p>
+            <p class="page__loading" role="status">
+                "Loading your environments…"
+            </p>
         }
         .into_any(),
-        Some(Err(error)) => view! {
-            <ErrorPanel title="The tool did not finish loading" message=format!("{error}.") />
-        }
+        Some(Err(error)) => view! { <ErrorPanel title="The tool did not finish loading" message=format!("{error}.") /> }
         .into_any(),
         Some(Ok(build)) => build(account.clone(), config.clone()),
+    }
     }
 }

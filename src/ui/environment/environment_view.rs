@@ -28,8 +28,13 @@ pub fn EnvironmentView(id: EnvironmentId, resume: Option<RunStart>) -> impl Into
     let back = Callback::new(move |()| session.screen.set(Screen::Dashboard));
     let Some(row) = session.row(&id) else {
         return view! {
-            <ErrorPanel title="Unknown environment" message="This environment is not in the discovery service's list any more." />
-            <button class="button" data-testid="back" on:click=move |_| back.run(())>"← All environments"</button>
+            <ErrorPanel
+                title="Unknown environment"
+                message="This environment is not in the discovery service's list any more."
+            />
+            <button class="button" data-testid="back" on:click=move |_| back.run(())>
+                "← All environments"
+            </button>
         }
         .into_any();
     };
@@ -163,55 +168,105 @@ pub fn EnvironmentView(id: EnvironmentId, resume: Option<RunStart>) -> impl Into
             .map(|q: Question| view! { <DataCenterChoice question=q prompter=run.prompter() on_chosen /> })
     };
     view! {
-        <section class="environment" data-testid="environment" data-env-id=id.to_string()
-            aria-labelledby="environment-title">
+        <section
+            class="environment"
+            data-testid="environment"
+            data-env-id=id.to_string()
+            aria-labelledby="environment-title"
+        >
             <EnvironmentHead instance info=row_info heading resume back />
             <Show when=move || lock_waiting.get()>
-                <section class="environment__note environment__note--wait" data-testid="lock-wait" role="status">
+                <section
+                    class="environment__note environment__note--wait"
+                    data-testid="lock-wait"
+                    role="status"
+                >
                     <p>
                         "Another tab of this tool is writing to this environment. This run waits until that tab has finished, "
                         "then reads the environment again before writing anything — usually there is nothing left to do."
                     </p>
-                    <button class="button" data-testid="lock-wait-stop" on:click=cancel>"Stop waiting"</button>
+                    <button class="button" data-testid="lock-wait-stop" on:click=cancel>
+                        "Stop waiting"
+                    </button>
                 </section>
             </Show>
             <SignInAgain prompter=run.prompter() />
             {datacenter_question}
-            {move || (run.mode.get() == Mode::Setup).then(|| plan.get()).flatten().map(|p| view! {
-                <PlanView plan=p service_account=service_account.clone()
-                    awaiting=Signal::derive(move || plan_question().is_some())
-                    on_apply on_decline />
-            })}
-            {move || open.get().and_then(|q| match q.prompt {
-                Prompt::ConfirmUndo { plan } => Some(view! {
-                    <UndoConfirm plan on_proceed=on_undo_proceed on_decline=on_undo_decline />
-                }),
-                _ => None,
-            })}
+            {move || {
+                (run.mode.get() == Mode::Setup)
+                    .then(|| plan.get())
+                    .flatten()
+                    .map(|p| {
+                        view! {
+                            <PlanView
+                                plan=p
+                                service_account=service_account.clone()
+                                awaiting=Signal::derive(move || plan_question().is_some())
+                                on_apply
+                                on_decline
+                            />
+                        }
+                    })
+            }}
+            {move || {
+                open.get()
+                    .and_then(|q| match q.prompt {
+                        Prompt::ConfirmUndo { plan } => {
+                            Some(
+                                view! {
+                                    <UndoConfirm
+                                        plan
+                                        on_proceed=on_undo_proceed
+                                        on_decline=on_undo_decline
+                                    />
+                                },
+                            )
+                        }
+                        _ => None,
+                    })
+            }}
             <section class="progress" aria-labelledby="progress-title">
                 <h3 id="progress-title">
-                    {move || if run.mode.get() == Mode::Undo { "Undo progress" } else { "Progress" }}
+                    {move || {
+                        if run.mode.get() == Mode::Undo { "Undo progress" } else { "Progress" }
+                    }}
                 </h3>
                 <StepsView steps />
                 <Countdown wait />
                 <Show when=move || pending.get() && !guiding()>
-                    <button class="button" data-testid="cancel" on:click=cancel>"Cancel"</button>
+                    <button class="button" data-testid="cancel" on:click=cancel>
+                        "Cancel"
+                    </button>
                 </Show>
             </section>
             {move || evidence.get().map(|e| view! { <EvidenceView evidence=e /> })}
             <Show when=move || guide.with(|g| g.open.is_some() || g.confirmed > 0 || g.skipped)>
                 <GuideView state=guide on_confirm=on_guide_confirm on_skip=on_guide_skip />
             </Show>
-            {move || run.finished.get().map(|r| {
-                let guided = guide.with_untracked(|g| g.confirmed > 0 && !g.skipped);
-                view! { <OutcomeView run=r guided /> }
-            })}
+            {move || {
+                run.finished
+                    .get()
+                    .map(|r| {
+                        let guided = guide.with_untracked(|g| g.confirmed > 0 && !g.skipped);
+                        view! { <OutcomeView run=r guided /> }
+                    })
+            }}
             <Show when=move || !pending.get()>
                 <div class="environment__actions">
-                    <button class="button" data-testid="rerun"
-                        on:click=move |_| run.start(RunRequest::fresh(Mode::Setup))>"Inspect and plan again"</button>
-                    <button class="button button--danger" data-testid="undo"
-                        on:click=move |_| run.start(RunRequest::fresh(Mode::Undo))>"Undo…"</button>
+                    <button
+                        class="button"
+                        data-testid="rerun"
+                        on:click=move |_| run.start(RunRequest::fresh(Mode::Setup))
+                    >
+                        "Inspect and plan again"
+                    </button>
+                    <button
+                        class="button button--danger"
+                        data-testid="undo"
+                        on:click=move |_| run.start(RunRequest::fresh(Mode::Undo))
+                    >
+                        "Undo…"
+                    </button>
                 </div>
             </Show>
         </section>

@@ -41,26 +41,50 @@ pub fn DataCenterChoice(
             <h3 id=title_id class="choice__title">
                 {format!("Which Work 365 data center does {} use?", question.environment.name)}
             </h3>
-            <p>"The environment does not tell: no application user exists yet, and consent does not single one out. Your Work 365 subscription says which."</p>
+            <p>
+                "The environment does not tell: no application user exists yet, and consent does not single one out. Your Work 365 subscription says which."
+            </p>
             <ul class="choice__facts">
-                {options.iter().map(|o| view! {
-                    <li>
-                        <strong>{o.label.clone()}</strong>" (app " <code>{o.app_id.to_string()}</code> "): "
-                        {match &o.consent {
-                            Some(Consent::Present { .. }) => "consented in the tenant",
-                            Some(Consent::Absent) => "not consented in the tenant",
-                            _ => "consent unknown",
-                        }}
-                        {if o.has_app_user { "; an application user exists" } else { "" }}
-                    </li>
-                }).collect_view()}
+                {options
+                    .iter()
+                    .map(|o| {
+                        view! {
+                            <li>
+                                <strong>{o.label.clone()}</strong>
+                                " (app "
+                                <code>{o.app_id.to_string()}</code>
+                                "): "
+                                {match &o.consent {
+                                    Some(Consent::Present { .. }) => "consented in the tenant",
+                                    Some(Consent::Absent) => "not consented in the tenant",
+                                    _ => "consent unknown",
+                                }}
+                                {if o.has_app_user { "; an application user exists" } else { "" }}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
             </ul>
-            <label for=select_for>"Data center"</label>" "
-            <select id=select_id data-testid="datacenter"
-                on:change=move |ev| chosen.set(event_target_value(&ev))>
-                {options.iter().map(|o| view! { <option value=o.key.clone()>{o.label.clone()}</option> }).collect_view()}
-            </select>" "
-            <button class="button button--primary" data-testid="datacenter-continue" on:click=choose>"Continue"</button>
+            <label for=select_for>"Data center"</label>
+            " "
+            <select
+                id=select_id
+                data-testid="datacenter"
+                on:change=move |ev| chosen.set(event_target_value(&ev))
+            >
+                {options
+                    .iter()
+                    .map(|o| view! { <option value=o.key.clone()>{o.label.clone()}</option> })
+                    .collect_view()}
+            </select>
+            " "
+            <button
+                class="button button--primary"
+                data-testid="datacenter-continue"
+                on:click=choose
+            >
+                "Continue"
+            </button>
         </section>
     }
     .into_any()
