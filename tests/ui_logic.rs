@@ -58,6 +58,7 @@ fn run_with(outcome: Outcome) -> EnvironmentRun {
         round_trips: 0,
         requests: 0,
         outcome: Some(outcome),
+        unexpected_inputs: Vec::new(),
     }
 }
 

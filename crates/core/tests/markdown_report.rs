@@ -102,6 +102,7 @@ fn run_named(name: &str) -> EnvironmentRun {
                 audience: name.into(),
             },
         }),
+        unexpected_inputs: Vec::new(),
     }
 }
 

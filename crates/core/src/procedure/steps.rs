@@ -7,11 +7,12 @@
 //! the end (what a failure, a cancel or a proof does to each step) are those the app's step
 //! list followed before the core published them.
 
-use super::assessment::{Plan, PlannedWrite};
-use super::inspection::Purpose;
+use super::decide::assessment::{Plan, PlannedWrite};
+use super::environment_run::EnvironmentRun;
+use super::purpose::Purpose;
+use super::step::{Step, StepStatus};
 use super::types::{Outcome, ProcedureError};
-use super::view::{Step, StepStatus, StepView};
-use crate::record::EnvironmentRun;
+use super::view::StepView;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Line {

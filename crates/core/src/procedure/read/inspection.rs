@@ -1,7 +1,7 @@
 //! What the read-only inspection learned, filled in answer by answer.
 
-use super::assessment::PlannedWrite;
-use super::view::Step;
+use serde::{Deserialize, Serialize};
+
 use crate::dataverse::app_modules::{self, AppModule};
 use crate::dataverse::business_units::{self, BusinessUnit};
 use crate::dataverse::roles::{self, Role, RoleHolder};
@@ -11,97 +11,9 @@ use crate::dataverse::whoami::{self, CallerRole, WhoAmI};
 use crate::error::ApiError;
 use crate::graph::{self, Consent};
 use crate::http::HttpResponse;
-use crate::ids::{AppId, BusinessUnitId, RoleId};
-use serde::{Deserialize, Serialize};
-
-/// What a request is for; decides how its answer is read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Purpose {
-    WhoAmI,
-    RootBusinessUnit,
-    Roles,
-    AppUsers,
-    ServicePrincipal(AppId),
-    Solutions,
-    AppModule,
-    CallerRoles,
-    RoleHolders,
-    Privilege(String),
-    Reread,
-    Create,
-    Enable,
-    Disable,
-    Associate { role_id: RoleId, role_name: String },
-    Disassociate { role_id: RoleId, role_name: String },
-}
-
-impl Purpose {
-    pub(crate) fn is_write(&self) -> bool {
-        matches!(
-            self,
-            Purpose::Create
-                | Purpose::Enable
-                | Purpose::Disable
-                | Purpose::Associate { .. }
-                | Purpose::Disassociate { .. }
-        )
-    }
-
-    /// The step a request for this purpose belongs to.
-    pub(crate) fn step(&self) -> Step {
-        match self {
-            Purpose::Reread => Step::Verify,
-            Purpose::Create => Step::Create,
-            Purpose::Enable => Step::Enable,
-            Purpose::Disable => Step::Disable,
-            Purpose::Associate { role_name, .. } => Step::Assign {
-                role: role_name.clone(),
-            },
-            Purpose::Disassociate { role_name, .. } => Step::Remove {
-                role: role_name.clone(),
-            },
-            _ => Step::Inspect,
-        }
-    }
-
-    /// Whether a request for this purpose carries out `write` (roles by id: a user may hold
-    /// two copies of one role name).
-    pub(crate) fn carries(&self, write: &PlannedWrite) -> bool {
-        match (self, write) {
-            (Purpose::Create, PlannedWrite::CreateAppUser { .. })
-            | (Purpose::Enable, PlannedWrite::Enable { .. })
-            | (Purpose::Disable, PlannedWrite::Disable { .. }) => true,
-            (Purpose::Associate { role_id, .. }, PlannedWrite::AssignRole { role_id: w, .. })
-            | (
-                Purpose::Disassociate { role_id, .. },
-                PlannedWrite::RemoveRole { role_id: w, .. },
-            ) => role_id == w,
-            _ => false,
-        }
-    }
-
-    /// A short label for errors and the run record.
-    pub(crate) fn label(&self) -> String {
-        match self {
-            Purpose::WhoAmI => "read who is signed in".into(),
-            Purpose::RootBusinessUnit => "read the root business unit".into(),
-            Purpose::Roles => "read the security roles".into(),
-            Purpose::AppUsers => "read the application user".into(),
-            Purpose::ServicePrincipal(a) => format!("check consent of app {a}"),
-            Purpose::Solutions => "read installed solutions".into(),
-            Purpose::AppModule => "find the product's app".into(),
-            Purpose::CallerRoles => "read your roles".into(),
-            Purpose::RoleHolders => "read who holds the service role".into(),
-            Purpose::Privilege(p) => format!("check your privilege {p}"),
-            Purpose::Reread => "re-read the application user".into(),
-            Purpose::Create => "create the application user".into(),
-            Purpose::Enable => "enable the application user".into(),
-            Purpose::Disable => "disable the application user".into(),
-            Purpose::Associate { role_id, .. } => format!("assign role {role_id}"),
-            Purpose::Disassociate { role_id, .. } => format!("remove role {role_id}"),
-        }
-    }
-}
+use crate::ids::{AppId, BusinessUnitId};
+use crate::procedure::decide::assessment::ProductFinding;
+use crate::procedure::purpose::Purpose;
 
 /// Everything the inspection read, as found. Serialisable for the run record and the UI.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,7 +40,7 @@ pub struct Inspection {
     pub role_holders: Vec<RoleHolder>,
     /// The product as the assessment read it (installed, version, from which solution).
     #[serde(default)]
-    pub product: Option<super::assessment::ProductFinding>,
+    pub product: Option<ProductFinding>,
 }
 
 impl Inspection {
