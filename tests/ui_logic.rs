@@ -10,6 +10,7 @@
 use futures_util::FutureExt;
 use leptos::prelude::*;
 use w365_appuser::cloud_choice;
+use w365_appuser::run::batch::note_lock_wait;
 use w365_appuser::run::guide_progress;
 use w365_appuser::run::prompter::UiPrompter;
 use w365_appuser::run::session::RunEnd;
@@ -175,6 +176,40 @@ fn the_live_region_announces_what_a_new_snapshot_brings_once() {
         announcement(Some(&asked), &guiding).as_deref(),
         Some("Verified. Switch Work 365: step 2 of 4.")
     );
+}
+
+#[wasm_bindgen_test]
+fn the_batch_lists_an_environment_as_waiting_for_a_lock_exactly_while_its_snapshot_says_so() {
+    let owner = Owner::new();
+    owner.set();
+    let waits = RwSignal::new(Vec::<EnvironmentRef>::new());
+    let waiting = RunView {
+        stage: RunStage::Lock,
+        wait: Some(RunWait::Lock { since_ms: 1 }),
+        ..snapshot()
+    };
+    note_lock_wait(waits, &waiting);
+    note_lock_wait(waits, &waiting);
+    assert_eq!(waits.get_untracked(), vec![env()], "listed once");
+    let other = RunView {
+        environment: EnvironmentRef {
+            name: "Fabrikam".into(),
+            url: "https://fabrikam.crm.dynamics.com".into(),
+            ..env()
+        },
+        ..waiting.clone()
+    };
+    note_lock_wait(waits, &other);
+    assert_eq!(waits.get_untracked().len(), 2);
+    // The lock was granted: the run writes now.
+    note_lock_wait(
+        waits,
+        &RunView {
+            stage: RunStage::Write,
+            ..snapshot()
+        },
+    );
+    assert_eq!(waits.get_untracked(), vec![other.environment]);
 }
 
 #[wasm_bindgen_test]

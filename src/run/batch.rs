@@ -9,8 +9,8 @@ use leptos::prelude::*;
 use w365_core::batch::{run_batch, BatchObserver, BatchProgress};
 use w365_core::ids::EnvironmentId;
 use w365_core::preset::Preset;
-use w365_core::procedure::{Mode, Procedure, Target};
-use w365_core::record::EnvironmentRun;
+use w365_core::procedure::{Mode, Procedure, RunView, RunWait, Target};
+use w365_core::record::{EnvironmentRef, EnvironmentRun};
 use w365_core::tenant_reads::TenantReads;
 
 use super::clock::BrowserClock;
@@ -36,6 +36,9 @@ pub struct BatchRun {
     pub progress: RwSignal<Option<BatchProgress>>,
     /// The last batch is over.
     pub done: RwSignal<bool>,
+    /// Environments waiting for another tab to give their write lock back, as their runs'
+    /// snapshots say (`RunWait::Lock`).
+    pub lock_waits: RwSignal<Vec<EnvironmentRef>>,
     prompter: StoredValue<UiPrompter, LocalStorage>,
     run: Action<Vec<EnvironmentId>, ()>,
 }
@@ -45,14 +48,19 @@ impl BatchRun {
     pub fn new(session: Session) -> BatchRun {
         let progress = RwSignal::new(None::<BatchProgress>);
         let done = RwSignal::new(false);
-        let prompter =
-            StoredValue::new_local(UiPrompter::new(Some(session.endpoints.get_value()), None));
+        let lock_waits = RwSignal::new(Vec::<EnvironmentRef>::new());
+        let on_view = move |view: &RunView| note_lock_wait(lock_waits, view);
+        let prompter = StoredValue::new_local(UiPrompter::new(
+            Some(session.endpoints.get_value()),
+            Some(Box::new(on_view)),
+        ));
         let run = Action::new_local(move |ids: &Vec<EnvironmentId>| {
             let ids = ids.clone();
             let prompter = prompter.get_value();
             async move {
                 prompter.reset();
                 done.set(false);
+                lock_waits.set(Vec::new());
                 run_setup(session, &ids, &prompter, progress).await;
                 done.try_set(true);
                 session.announce("The batch is finished.");
@@ -61,6 +69,7 @@ impl BatchRun {
         BatchRun {
             progress,
             done,
+            lock_waits,
             prompter,
             run,
         }
@@ -85,6 +94,20 @@ impl BatchRun {
     /// The prompter the batch's runs ask.
     pub fn prompter(&self) -> UiPrompter {
         self.prompter.get_value()
+    }
+}
+
+/// Keeps `view`'s environment in `waits` exactly while its run waits for another tab's lock;
+/// the signal changes only when that does (a batch publishes fifty snapshots at a time).
+pub fn note_lock_wait(waits: RwSignal<Vec<EnvironmentRef>>, view: &RunView) {
+    let waiting = matches!(view.wait, Some(RunWait::Lock { .. }));
+    let listed = waits
+        .try_with_untracked(|w| w.contains(&view.environment))
+        .unwrap_or(waiting);
+    if waiting && !listed {
+        waits.try_update(|w| w.push(view.environment.clone()));
+    } else if listed && !waiting {
+        waits.try_update(|w| w.retain(|e| *e != view.environment));
     }
 }
 

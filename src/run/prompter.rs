@@ -44,8 +44,6 @@ struct Inner {
     /// The resource of each run waiting for the admin to sign in again.
     renewal: RwSignal<Vec<String>>,
     renewal_answers: RefCell<Vec<oneshot::Sender<Result<(), String>>>>,
-    /// Environments waiting for another tab to give their write lock back.
-    lock_waits: RwSignal<Vec<EnvironmentRef>>,
     waiting_locks: RefCell<Vec<(LockName, Waiting)>>,
     held_locks: RefCell<Vec<(LockName, HeldLock)>>,
     endpoints: Option<CloudEndpoints>,
@@ -87,7 +85,6 @@ impl UiPrompter {
             cancel: Cancel::default(),
             renewal: RwSignal::new(Vec::new()),
             renewal_answers: RefCell::new(Vec::new()),
-            lock_waits: RwSignal::new(Vec::new()),
             waiting_locks: RefCell::new(Vec::new()),
             held_locks: RefCell::new(Vec::new()),
             endpoints,
@@ -106,11 +103,6 @@ impl UiPrompter {
     /// (reactive; empty when no run waits).
     pub fn renewal(&self) -> Signal<Vec<String>> {
         self.inner.renewal.into()
-    }
-
-    /// Environments waiting because another tab holds their write lock (reactive).
-    pub fn lock_waits(&self) -> Signal<Vec<EnvironmentRef>> {
-        self.inner.lock_waits.into()
     }
 
     /// Answers question `id`; unknown ids (already answered) are ignored.
@@ -152,7 +144,6 @@ impl UiPrompter {
         }
         self.inner.questions.try_set(Vec::new());
         self.inner.renewal.try_set(Vec::new());
-        self.inner.lock_waits.try_set(Vec::new());
     }
 
     /// Allows a new run after a cancel.
@@ -229,7 +220,7 @@ impl Prompter for UiPrompter {
         }
     }
 
-    async fn lock(&self, environment: &EnvironmentRef, lock: &LockName, wait: bool) -> LockGrant {
+    async fn lock(&self, _environment: &EnvironmentRef, lock: &LockName, wait: bool) -> LockGrant {
         if !wait {
             return match locks::try_acquire(lock.as_str()).await {
                 locks::Attempt::Held(held) => self.keep(lock, held),
@@ -245,17 +236,11 @@ impl Prompter for UiPrompter {
             .waiting_locks
             .borrow_mut()
             .push((lock.clone(), waiting));
-        self.inner
-            .lock_waits
-            .try_update(|w| w.push(environment.clone()));
         let held = granted.await;
         self.inner
             .waiting_locks
             .borrow_mut()
             .retain(|(name, _)| name != lock);
-        self.inner
-            .lock_waits
-            .try_update(|w| w.retain(|e| e != environment));
         match held {
             Some(held) => self.keep(lock, held),
             // Aborted (the run was cancelled, which the driver sees next).

@@ -14,7 +14,7 @@ pub fn BatchPanel() -> impl IntoView {
     let count = move || session.selected.with(Vec::len);
     let prompter = batch.prompter();
     let questions = prompter.questions();
-    let lock_waits = prompter.lock_waits();
+    let lock_waits = batch.lock_waits;
     view! {
         <section class="batch" aria-label="Batch run">
             <p class="batch__hint">
