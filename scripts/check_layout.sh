@@ -3,7 +3,8 @@
 # - A screen (a folder under src/ui/ other than widgets/) imports widgets and crate::run, never
 #   another screen; a widget imports no screen.
 # - The UI never looks at requests to learn what a run does: it renders the core's RunView.
-# - No Rust source file over 500 lines.
+# - No Rust source file of the app (src/, crates/wasm-split) over 500 lines; the core checks its
+#   own (crates/core/tests/module_shape.rs).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -36,7 +37,7 @@ while IFS= read -r file; do
   if [ "$lines" -gt 500 ]; then
     complain "$file has $lines lines (at most 500): split it by what each part does"
   fi
-done < <(find src crates/*/src -name '*.rs')
+done < <(find src crates/wasm-split/src -name '*.rs')
 
 if [ "$fail" -ne 0 ]; then
   exit 1
