@@ -15,15 +15,23 @@ pub(crate) enum Purpose {
     ServicePrincipal(AppId),
     Solutions,
     AppModule,
+    /// The signed-in user's own row and roles, found without its id (first round).
+    CurrentUserRoles,
+    /// The caller's roles by `WhoAmI`'s id, when the first round's read did not give them.
     CallerRoles,
-    RoleHolders,
     Privilege(String),
     Reread,
     Create,
     Enable,
     Disable,
-    Associate { role_id: RoleId, role_name: String },
-    Disassociate { role_id: RoleId, role_name: String },
+    Associate {
+        role_id: RoleId,
+        role_name: String,
+    },
+    Disassociate {
+        role_id: RoleId,
+        role_name: String,
+    },
 }
 
 impl Purpose {
@@ -81,8 +89,7 @@ impl Purpose {
             Purpose::ServicePrincipal(a) => format!("check consent of app {a}"),
             Purpose::Solutions => "read installed solutions".into(),
             Purpose::AppModule => "find the product's app".into(),
-            Purpose::CallerRoles => "read your roles".into(),
-            Purpose::RoleHolders => "read who holds the service role".into(),
+            Purpose::CurrentUserRoles | Purpose::CallerRoles => "read your roles".into(),
             Purpose::Privilege(p) => format!("check your privilege {p}"),
             Purpose::Reread => "re-read the application user".into(),
             Purpose::Create => "create the application user".into(),

@@ -5,6 +5,7 @@
 use super::decide::assessment::{Evidence, Plan};
 use super::prompt::DataCenterOption;
 use super::purpose::Purpose;
+use super::read::inspection::FirstRound;
 use super::retry::Jitter;
 use super::types::{Command, ProcedureError, RequestId};
 use crate::dataverse::roles::Role;
@@ -44,13 +45,13 @@ pub(crate) enum Phase {
 }
 
 /// The inspection's rounds of reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) enum InspectRound {
-    /// Everything that needs no earlier answer.
-    First,
-    /// What needs the first round's answers: the caller's roles (by `WhoAmI`'s id) and the
-    /// holders of the service role (by its root copy's id).
-    Caller,
+    /// Everything that needs no earlier answer; what it read only to draw on at its end.
+    First(FirstRound),
+    /// The caller's roles by `WhoAmI`'s id, when the first round's read of the caller's own
+    /// row did not give them.
+    CallerById,
     /// The caller's privileges, when no direct System Administrator role was seen.
     Privileges,
 }

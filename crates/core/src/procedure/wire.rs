@@ -5,7 +5,7 @@
 use super::environment_run::{Stage, WaitRecord};
 use super::machine::Procedure;
 use super::purpose::Purpose;
-use super::state::{Pending, Phase};
+use super::state::{InspectRound, Pending, Phase};
 use super::types::{Answer, Command, Outgoing, ProcedureError, WaitReason};
 use crate::dataverse::users;
 use crate::error::{ApiError, Remedy, CODE_ORGANIZATION_DISABLED};
@@ -233,7 +233,10 @@ impl Procedure {
                         }),
                     // A re-read is only ever sent in its phase.
                     (Purpose::Reread, _) => Ok(None),
-                    (purpose, _) => self.facts.absorb(purpose, &resp),
+                    (purpose, Phase::Inspect(InspectRound::First(first))) => {
+                        self.facts.absorb(purpose, &resp, Some(first))
+                    }
+                    (purpose, _) => self.facts.absorb(purpose, &resp, None),
                 };
                 let follow = absorbed.and_then(|next| match next {
                     Some(link) => {

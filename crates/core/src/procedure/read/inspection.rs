@@ -7,11 +7,12 @@ use crate::dataverse::business_units::{self, BusinessUnit};
 use crate::dataverse::roles::{self, Role, RoleHolder};
 use crate::dataverse::solutions::{self, Solution};
 use crate::dataverse::users::{self, AppUser};
-use crate::dataverse::whoami::{self, CallerRole, WhoAmI};
+use crate::dataverse::whoami::{self, CallerRole, CurrentUser, WhoAmI};
 use crate::error::ApiError;
 use crate::graph::{self, Consent};
 use crate::http::HttpResponse;
-use crate::ids::{AppId, BusinessUnitId};
+use crate::ids::{AppId, BusinessUnitId, RoleId};
+use crate::preset::Preset;
 use crate::procedure::decide::assessment::ProductFinding;
 use crate::procedure::purpose::Purpose;
 
@@ -41,6 +42,19 @@ pub struct Inspection {
     /// The product as the assessment read it (installed, version, from which solution).
     #[serde(default)]
     pub product: Option<ProductFinding>,
+    /// Why the caller's roles were read by `WhoAmI`'s id in a round of their own: the first
+    /// round's read of the signed-in user (`EqualUserId`) did not give them (its refusal, or
+    /// no row of the caller). `None` when that read did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_roles_by_id: Option<String>,
+}
+
+/// What the first round reads only to draw the facts from once it is complete: every role
+/// copy's holders, and the signed-in user's rows.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FirstRound {
+    holders: Vec<(RoleId, Vec<RoleHolder>)>,
+    current_user: Vec<CurrentUser>,
 }
 
 impl Inspection {
@@ -95,11 +109,50 @@ impl Inspection {
             .collect()
     }
 
-    /// Reads one answer into the facts; returns the next page's URL when there is one.
+    /// Draws what the first round's answers tell together: the holders of the root copy of
+    /// the preset's first (service) role, and the caller's roles from its own row. Returns
+    /// whether the caller's roles are known; when not, they are read by `WhoAmI`'s id.
+    pub(crate) fn settle_first_round(&mut self, preset: &Preset, first: FirstRound) -> bool {
+        let FirstRound {
+            holders,
+            current_user: rows,
+        } = first;
+        if let (Some(root), Some(first)) = (self.root(), preset.roles.first()) {
+            if let [role] = self.roles_in(&root.id, first).as_slice() {
+                self.role_holders = holders
+                    .into_iter()
+                    .filter(|(id, _)| id == &role.id)
+                    .flat_map(|(_, h)| h)
+                    .collect();
+            }
+        }
+        let Some(caller) = &self.caller else {
+            return false;
+        };
+        match rows.into_iter().find(|r| r.user_id == caller.user_id) {
+            Some(row) => {
+                self.caller_roles = row.roles;
+                true
+            }
+            None => {
+                if self.caller_roles_by_id.is_none() {
+                    self.caller_roles_by_id = Some(
+                        "reading the signed-in user with EqualUserId gave no row of the caller"
+                            .into(),
+                    );
+                }
+                false
+            }
+        }
+    }
+
+    /// Reads one answer into the facts (what only the first round's end draws on into
+    /// `first`, when it is that round); returns the next page's URL when there is one.
     pub(crate) fn absorb(
         &mut self,
         purpose: &Purpose,
         resp: &HttpResponse,
+        mut first: Option<&mut FirstRound>,
     ) -> Result<Option<String>, ApiError> {
         let next = match purpose {
             Purpose::WhoAmI => {
@@ -112,9 +165,33 @@ impl Inspection {
                 p.next_link
             }
             Purpose::Roles => {
-                let p = roles::parse_roles(resp)?;
-                self.roles.extend(p.value);
+                let p = roles::parse_roles_with_holders(resp)?;
+                for r in p.value {
+                    if let Some(first) = first.as_deref_mut() {
+                        if !r.holders.is_empty() {
+                            first.holders.push((r.role.id.clone(), r.holders));
+                        }
+                    }
+                    self.roles.push(r.role);
+                }
                 p.next_link
+            }
+            Purpose::CurrentUserRoles => {
+                // Not fatal: the caller's roles are then read by id (`settle_first_round`).
+                match whoami::parse_current_user(resp) {
+                    Ok(p) => {
+                        if let Some(first) = first {
+                            first.current_user.extend(p.value);
+                        }
+                        p.next_link
+                    }
+                    Err(e) => {
+                        self.caller_roles_by_id = Some(format!(
+                            "reading the signed-in user with EqualUserId was refused: {e}"
+                        ));
+                        None
+                    }
+                }
             }
             Purpose::AppUsers => {
                 let p = users::parse_app_users(resp)?;
@@ -145,11 +222,6 @@ impl Inspection {
             Purpose::CallerRoles => {
                 let p = whoami::parse_caller_roles(resp)?;
                 self.caller_roles.extend(p.value);
-                p.next_link
-            }
-            Purpose::RoleHolders => {
-                let p = roles::parse_role_holders(resp)?;
-                self.role_holders.extend(p.value);
                 p.next_link
             }
             Purpose::Privilege(name) => {

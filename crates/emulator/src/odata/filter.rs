@@ -1,16 +1,12 @@
-//! A small OData v4 query parser and evaluator: `$filter`, `$select`,
-//! `$orderby`, `$top`, `$expand`, `$skiptoken`, over JSON rows.
+//! `$filter`: a small OData v4 expression parser and evaluator over JSON rows (comparisons,
+//! `and`/`or`/`not`, `contains`/`startswith`/`endswith`/`tolower`/`toupper`, and the Web API
+//! query function `EqualUserId`).
 
 use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
 
-/// Why a query was refused.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ODataError {
-    Syntax(String),
-    UnknownProperty(String),
-}
+use super::error::ODataError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val {
@@ -40,6 +36,9 @@ pub enum Expr {
     Call(String, Vec<Expr>),
     Bin(BinOp, Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
+    /// `Microsoft.Dynamics.CRM.EqualUserId(PropertyName='p')`: whether `p` is the calling
+    /// user's id. False until [`Query::bind_user`] names the user.
+    EqualUserId(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +46,8 @@ enum Tok {
     LParen,
     RParen,
     Comma,
+    /// `=` between a query function's parameter name and its value.
+    Assign,
     Str(String),
     Word(String),
 }
@@ -69,6 +70,10 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Tok)>, ODataError> {
             }
             ',' => {
                 out.push((i, Tok::Comma));
+                i += 1
+            }
+            '=' => {
+                out.push((i, Tok::Assign));
                 i += 1
             }
             '\'' => {
@@ -109,7 +114,7 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Tok)>, ODataError> {
     Ok(out)
 }
 
-fn syntax(pos: usize, text: &str) -> ODataError {
+pub(crate) fn syntax(pos: usize, text: &str) -> ODataError {
     ODataError::Syntax(format!("Syntax error at position {pos} in '{text}'."))
 }
 
@@ -201,6 +206,11 @@ impl Parser<'_> {
                 Ok(Expr::Lit(Val::Str(s)))
             }
             Tok::Word(w) => {
+                if matches!(self.toks.get(self.pos + 1), Some((_, Tok::LParen)))
+                    && w.eq_ignore_ascii_case(EQUAL_USER_ID)
+                {
+                    return self.equal_user_id();
+                }
                 if matches!(self.toks.get(self.pos + 1), Some((_, Tok::LParen))) {
                     let name = w.to_ascii_lowercase();
                     let arity = match name.as_str() {
@@ -254,6 +264,56 @@ impl Parser<'_> {
     }
 }
 
+/// The Web API query function comparing a property with the calling user's id.
+const EQUAL_USER_ID: &str = "Microsoft.Dynamics.CRM.EqualUserId";
+
+impl Parser<'_> {
+    /// `Microsoft.Dynamics.CRM.EqualUserId(PropertyName='p')` (the name is at `self.pos`).
+    fn equal_user_id(&mut self) -> Result<Expr, ODataError> {
+        self.pos += 2;
+        let named = matches!(self.peek(), Some(Tok::Word(w)) if w == "PropertyName");
+        if !named || self.toks.get(self.pos + 1).map(|(_, t)| t) != Some(&Tok::Assign) {
+            return Err(self.err());
+        }
+        self.pos += 2;
+        let Some(Tok::Str(prop)) = self.peek().cloned() else {
+            return Err(self.err());
+        };
+        self.pos += 1;
+        if self.peek() != Some(&Tok::RParen) {
+            return Err(self.err());
+        }
+        self.pos += 1;
+        if !self.columns.contains(&prop.as_str()) {
+            return Err(ODataError::UnknownProperty(prop));
+        }
+        Ok(Expr::EqualUserId(prop))
+    }
+}
+
+impl Expr {
+    /// The expression with every `EqualUserId(p)` made `p eq {user_id}`.
+    pub fn bind_user(self, user_id: &str) -> Expr {
+        match self {
+            Expr::EqualUserId(p) => Expr::Bin(
+                BinOp::Eq,
+                Box::new(Expr::Prop(p)),
+                Box::new(Expr::Lit(Val::Guid(user_id.to_ascii_lowercase()))),
+            ),
+            Expr::Bin(op, l, r) => Expr::Bin(
+                op,
+                Box::new(l.bind_user(user_id)),
+                Box::new(r.bind_user(user_id)),
+            ),
+            Expr::Not(x) => Expr::Not(Box::new(x.bind_user(user_id))),
+            Expr::Call(n, args) => {
+                Expr::Call(n, args.into_iter().map(|a| a.bind_user(user_id)).collect())
+            }
+            other => other,
+        }
+    }
+}
+
 /// Parses a `$filter` expression; properties must be among `columns`.
 pub fn parse_filter(text: &str, columns: &[&str]) -> Result<Expr, ODataError> {
     let toks = tokenize(text)?;
@@ -270,7 +330,7 @@ pub fn parse_filter(text: &str, columns: &[&str]) -> Result<Expr, ODataError> {
     Ok(e)
 }
 
-fn to_val(v: Option<&Value>) -> Val {
+pub(crate) fn to_val(v: Option<&Value>) -> Val {
     match v {
         None | Some(Value::Null) => Val::Null,
         Some(Value::Bool(b)) => Val::Bool(*b),
@@ -289,7 +349,7 @@ fn text_of(v: &Val, ci: bool) -> Option<String> {
     }
 }
 
-fn compare(a: &Val, b: &Val, ci: bool) -> Option<Ordering> {
+pub(crate) fn compare(a: &Val, b: &Val, ci: bool) -> Option<Ordering> {
     match (a, b) {
         (Val::Null, Val::Null) => Some(Ordering::Equal),
         (Val::Null, _) | (_, Val::Null) => None,
@@ -308,6 +368,8 @@ pub fn eval(e: &Expr, row: &Map<String, Value>, ci: bool) -> Val {
     match e {
         Expr::Lit(v) => v.clone(),
         Expr::Prop(p) => to_val(row.get(p)),
+        // Not bound to a user: no row is the caller's.
+        Expr::EqualUserId(_) => Val::Bool(false),
         Expr::Not(x) => match eval(x, row, ci) {
             Val::Bool(b) => Val::Bool(!b),
             _ => Val::Null,
@@ -353,218 +415,6 @@ pub fn eval(e: &Expr, row: &Map<String, Value>, ci: bool) -> Val {
             }
         }
     }
-}
-
-/// One `$expand` item.
-#[derive(Debug, Clone)]
-pub struct Expand {
-    pub name: String,
-    pub select: Option<Vec<String>>,
-    pub filter: Option<Expr>,
-}
-
-/// A parsed query.
-#[derive(Debug, Clone, Default)]
-pub struct Query {
-    pub filter: Option<Expr>,
-    pub select: Option<Vec<String>>,
-    pub orderby: Vec<(String, bool)>,
-    pub top: Option<usize>,
-    pub skip: usize,
-    pub expand: Vec<Expand>,
-}
-
-pub fn parse_select(text: &str, columns: &[&str]) -> Result<Vec<String>, ODataError> {
-    let mut v = Vec::new();
-    for part in text.split(',') {
-        let p = part.trim();
-        if p.is_empty() {
-            return Err(syntax(0, text));
-        }
-        if !columns.contains(&p) {
-            return Err(ODataError::UnknownProperty(p.to_string()));
-        }
-        v.push(p.to_string());
-    }
-    Ok(v)
-}
-
-/// Splits on `sep` at parenthesis depth zero.
-fn split_top(text: &str, sep: char) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut depth = 0i32;
-    let mut cur = String::new();
-    let mut in_str = false;
-    for c in text.chars() {
-        match c {
-            '\'' => in_str = !in_str,
-            '(' if !in_str => depth += 1,
-            ')' if !in_str => depth -= 1,
-            _ => {}
-        }
-        if c == sep && depth == 0 && !in_str {
-            out.push(std::mem::take(&mut cur));
-        } else {
-            cur.push(c);
-        }
-    }
-    out.push(cur);
-    out
-}
-
-/// Navigation properties an entity set can expand, with the target's columns.
-pub type Navs<'a> = &'a [(&'a str, &'a [&'a str])];
-
-pub fn parse_query(
-    params: &[(String, String)],
-    columns: &[&str],
-    navs: Navs,
-) -> Result<Query, ODataError> {
-    let mut q = Query::default();
-    for (k, v) in params {
-        match k.as_str() {
-            "$filter" => q.filter = Some(parse_filter(v, columns)?),
-            "$select" => q.select = Some(parse_select(v, columns)?),
-            "$top" => q.top = Some(v.trim().parse().map_err(|_| syntax(0, v))?),
-            "$skiptoken" => q.skip = v.trim().parse().map_err(|_| syntax(0, v))?,
-            "$orderby" => {
-                for part in v.split(',') {
-                    let mut it = part.split_whitespace();
-                    let prop = it.next().ok_or_else(|| syntax(0, v))?;
-                    if !columns.contains(&prop) {
-                        return Err(ODataError::UnknownProperty(prop.to_string()));
-                    }
-                    let desc = match it.next() {
-                        None | Some("asc") => false,
-                        Some("desc") => true,
-                        Some(_) => return Err(syntax(0, v)),
-                    };
-                    q.orderby.push((prop.to_string(), desc));
-                }
-            }
-            "$expand" => {
-                for item in split_top(v, ',') {
-                    let item = item.trim();
-                    let (name, opts) = match item.find('(') {
-                        Some(i) if item.ends_with(')') => {
-                            (&item[..i], &item[i + 1..item.len() - 1])
-                        }
-                        Some(_) => return Err(syntax(0, v)),
-                        None => (item, ""),
-                    };
-                    let Some((_, ncols)) = navs.iter().find(|(n, _)| *n == name) else {
-                        return Err(ODataError::UnknownProperty(name.to_string()));
-                    };
-                    let mut ex = Expand {
-                        name: name.to_string(),
-                        select: None,
-                        filter: None,
-                    };
-                    for opt in split_top(opts, ';')
-                        .into_iter()
-                        .filter(|o| !o.trim().is_empty())
-                    {
-                        let (ok, ov) = opt.split_once('=').ok_or_else(|| syntax(0, v))?;
-                        match ok.trim() {
-                            "$select" => ex.select = Some(parse_select(ov, ncols)?),
-                            "$filter" => ex.filter = Some(parse_filter(ov, ncols)?),
-                            _ => return Err(syntax(0, v)),
-                        }
-                    }
-                    q.expand.push(ex);
-                }
-            }
-            // Accepted and ignored: the emulator answers the same either way.
-            "$count" | "api-version" => {}
-            other if other.starts_with('$') => {
-                return Err(ODataError::Syntax(format!(
-                    "The query parameter {other} is not supported"
-                )))
-            }
-            _ => {}
-        }
-    }
-    Ok(q)
-}
-
-/// Filters and orders rows; returns the page and the skip of the next page.
-pub fn apply(
-    rows: Vec<Map<String, Value>>,
-    q: &Query,
-    ci: bool,
-    key: &str,
-    max_page: Option<usize>,
-) -> (Vec<Map<String, Value>>, Option<usize>) {
-    let mut rows: Vec<_> = rows
-        .into_iter()
-        .filter(|r| {
-            q.filter
-                .as_ref()
-                .is_none_or(|f| eval(f, r, ci) == Val::Bool(true))
-        })
-        .collect();
-    let mut order = q.orderby.clone();
-    order.push((key.to_string(), false));
-    rows.sort_by(|a, b| {
-        for (p, desc) in &order {
-            let o = compare(&to_val(a.get(p)), &to_val(b.get(p)), true).unwrap_or_else(|| {
-                // Nulls first, like SQL Server.
-                match (
-                    a.get(p).is_none_or(Value::is_null),
-                    b.get(p).is_none_or(Value::is_null),
-                ) {
-                    (true, false) => Ordering::Less,
-                    (false, true) => Ordering::Greater,
-                    _ => Ordering::Equal,
-                }
-            });
-            let o = if *desc { o.reverse() } else { o };
-            if o != Ordering::Equal {
-                return o;
-            }
-        }
-        Ordering::Equal
-    });
-    if let Some(t) = q.top {
-        rows.truncate(t);
-    }
-    let total = rows.len();
-    let start = q.skip.min(total);
-    let end = match max_page {
-        Some(m) if m > 0 => (start + m).min(total),
-        _ => total,
-    };
-    let next = if end < total { Some(end) } else { None };
-    (
-        rows.into_iter().skip(start).take(end - start).collect(),
-        next,
-    )
-}
-
-/// Keeps the selected columns (and the key) of a row.
-pub fn project(
-    row: &Map<String, Value>,
-    select: Option<&Vec<String>>,
-    key: &str,
-) -> Map<String, Value> {
-    match select {
-        None => row.clone(),
-        Some(cols) => row
-            .iter()
-            .filter(|(k, _)| {
-                k.as_str() == key || cols.iter().any(|c| c == *k) || k.starts_with('@')
-            })
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    }
-}
-
-/// `odata.maxpagesize` from a `Prefer` header.
-pub fn max_page_size(prefer: Option<&str>) -> Option<usize> {
-    prefer?
-        .split(',')
-        .filter_map(|p| p.trim().strip_prefix("odata.maxpagesize="))
-        .find_map(|n| n.trim().parse().ok())
 }
 
 #[cfg(test)]
