@@ -1,26 +1,31 @@
-//! The UI's own logic, tested in Chromium: filter and sort (the row verdict itself is the
-//! core's, tested natively in `crates/core/tests/row_verdict.rs`), the live step list, the run record's sessionStorage round trip, the prompter's answer channel.
+//! The app's own logic, tested in Chromium: filter and sort, what the live region announces
+//! as a run's snapshot moves on, the run record's sessionStorage round trip, the prompter's
+//! answer channel, and how a run's end reads in its row. The row verdict and the step list are
+//! the core's, tested natively (`crates/core/tests/row_verdict.rs`, `run_view.rs`).
 #![cfg(target_arch = "wasm32")]
+// Test code may unwrap; clippy does not see `#[wasm_bindgen_test]` functions as tests
+// (clippy.toml's `allow-unwrap-in-tests` covers `#[test]` only).
+#![allow(clippy::unwrap_used)]
 
 use futures_util::FutureExt;
 use leptos::prelude::*;
 use w365_appuser::cloud_choice;
+use w365_appuser::run::batch::note_lock_wait;
 use w365_appuser::run::guide_progress;
 use w365_appuser::run::prompter::UiPrompter;
+use w365_appuser::run::session::RunEnd;
+use w365_appuser::run::setup::announcement;
 use w365_appuser::run::store::{self, Saved, Slot};
 use w365_appuser::ui::dashboard::filter::{visible, RowKey, SortKey};
-use w365_appuser::ui::dashboard::row_status::RowStatus;
-use w365_appuser::ui::environment::steps::{StepBoard, StepStatus};
-use w365_appuser::ui::session::RunEnd;
 use w365_core::cloud::Cloud;
-use w365_core::dataverse::Dataverse;
 use w365_core::driver::Prompter;
-use w365_core::ids::{AppId, BusinessUnitId, RoleId, SystemUserId};
-use w365_core::preset::WORK365_US_APP_ID;
+use w365_core::ids::{AppId, BusinessUnitId, EnvironmentId, RoleId};
+use w365_core::preset::{WORK365_PORTAL_ROLE, WORK365_SERVICE_ROLE, WORK365_US_APP_ID};
 use w365_core::procedure::assessment::{Plan, PlannedWrite};
 use w365_core::procedure::prompt::{Prompt, PromptAnswer};
-use w365_core::procedure::{Mode, Outcome};
+use w365_core::procedure::{Mode, Outcome, RunStage, RunView, RunWait, WaitReason};
 use w365_core::record::{EnvironmentRef, EnvironmentRun, Operator};
+use w365_core::row::RowStatus;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -71,11 +76,11 @@ fn plan() -> Plan {
             },
             PlannedWrite::AssignRole {
                 role_id: RoleId::parse(&guid(2)).unwrap(),
-                role_name: "Work 365 Service".into(),
+                role_name: WORK365_SERVICE_ROLE.into(),
             },
             PlannedWrite::AssignRole {
                 role_id: RoleId::parse(&guid(3)).unwrap(),
-                role_name: "Work 365 Portal Service".into(),
+                role_name: WORK365_PORTAL_ROLE.into(),
             },
         ],
     }
@@ -106,81 +111,105 @@ fn filter_matches_name_or_address_and_sorts_what_needs_the_admin_first() {
     assert_eq!(RowStatus::from_key("all"), None);
 }
 
+fn snapshot() -> RunView {
+    RunView {
+        environment: env(),
+        mode: Mode::Setup,
+        stage: RunStage::Inspect,
+        plan: None,
+        question: None,
+        wait: None,
+        evidence: None,
+        product: None,
+        steps: Vec::new(),
+        outcome: None,
+    }
+}
+
 #[wasm_bindgen_test]
-fn steps_follow_the_writes_and_settle_from_the_record() {
-    let dv = Dataverse::new(ORIGIN);
-    let mut board = StepBoard::inspecting();
-    assert_eq!(board.steps[0].status, StepStatus::Running);
-    board.set_plan(&plan());
-    let keys: Vec<_> = board.steps.iter().map(|s| s.key.as_str()).collect();
+fn the_live_region_announces_what_a_new_snapshot_brings_once() {
+    let inspecting = snapshot();
+    assert_eq!(announcement(None, &inspecting), None);
+    let asked = RunView {
+        stage: RunStage::ConfirmPlan,
+        plan: Some(plan()),
+        question: Some(Prompt::ConfirmPlan { plan: plan() }),
+        ..snapshot()
+    };
     assert_eq!(
-        keys,
-        [
-            "inspect",
-            "create",
-            "assign:Work 365 Service",
-            "assign:Work 365 Portal Service",
-            "verify"
-        ]
+        announcement(Some(&inspecting), &asked).as_deref(),
+        Some("The plan is ready: 3 write(s).")
     );
-    let create = dv.create_app_user(
-        &AppId::parse(WORK365_US_APP_ID).unwrap(),
-        &BusinessUnitId::parse(&guid(1)).unwrap(),
-    );
-    board.on_sent(&create);
-    assert_eq!(board.steps[1].status, StepStatus::Running);
-    board.on_answered(&create, Some(204));
-    assert_eq!(board.steps[1].status, StepStatus::Done);
-    let user = SystemUserId::parse(&guid(9)).unwrap();
-    let assign = dv.associate_role(&user, &RoleId::parse(&guid(3)).unwrap());
-    board.on_sent(&assign);
-    assert_eq!(board.steps[3].status, StepStatus::Running);
-    assert_eq!(board.steps[2].status, StepStatus::Pending);
-    // A doubtful answer stays running until the read-back decides.
-    board.on_answered(&assign, None);
-    assert_eq!(board.steps[3].status, StepStatus::Running);
-    board.verified();
-    let statuses: Vec<_> = board.steps.iter().map(|s| s.status).collect();
+    // The same question, seen again: nothing new to say.
+    assert_eq!(announcement(Some(&asked), &asked), None);
+    let throttled = RunView {
+        wait: Some(RunWait::Timer {
+            until_ms: 5_000,
+            reason: WaitReason::Throttled { retry_after_s: 5 },
+        }),
+        ..snapshot()
+    };
     assert_eq!(
-        statuses,
-        [
-            StepStatus::Done,
-            StepStatus::Done,
-            StepStatus::Skipped,
-            StepStatus::Done,
-            StepStatus::Done
-        ]
+        announcement(Some(&inspecting), &throttled).as_deref(),
+        Some("Throttled by Dataverse; continuing in 5 seconds.")
+    );
+    let locked = RunView {
+        stage: RunStage::Lock,
+        wait: Some(RunWait::Lock { since_ms: 1 }),
+        ..snapshot()
+    };
+    assert!(announcement(Some(&inspecting), &locked).is_some_and(|t| t.contains("Another tab")));
+    assert_eq!(announcement(Some(&locked), &locked), None);
+    let guiding = RunView {
+        stage: RunStage::Guide,
+        question: Some(Prompt::GuideStep {
+            index: 1,
+            total: 4,
+            text: "Open Work 365's settings".into(),
+            deep_link: None,
+            app_id: AppId::parse(WORK365_US_APP_ID).unwrap(),
+            evidence: None,
+        }),
+        ..snapshot()
+    };
+    assert_eq!(
+        announcement(Some(&asked), &guiding).as_deref(),
+        Some("Verified. Switch Work 365: step 2 of 4.")
     );
 }
 
 #[wasm_bindgen_test]
-fn a_failed_run_marks_the_step_in_flight_failed() {
-    let mut board = StepBoard::inspecting();
-    board.finish(&run_with(Outcome::Failed {
-        error: w365_core::procedure::ProcedureError::Throttled { retry_after_s: 900 },
-    }));
-    assert_eq!(board.steps[0].status, StepStatus::Failed);
-}
-
-#[wasm_bindgen_test]
-fn a_write_on_its_way_at_a_cancel_is_shown_as_unknown_not_failed() {
-    let dv = Dataverse::new(ORIGIN);
-    let mut board = StepBoard::inspecting();
-    board.set_plan(&plan());
-    board.on_sent(&dv.create_app_user(
-        &AppId::parse(WORK365_US_APP_ID).unwrap(),
-        &BusinessUnitId::parse(&guid(1)).unwrap(),
-    ));
-    board.finish(&run_with(Outcome::Failed {
-        error: w365_core::procedure::ProcedureError::CancelledWithWritesInDoubt {
-            writes: vec!["create the application user".into()],
+fn the_batch_lists_an_environment_as_waiting_for_a_lock_exactly_while_its_snapshot_says_so() {
+    let owner = Owner::new();
+    owner.set();
+    let waits = RwSignal::new(Vec::<EnvironmentRef>::new());
+    let waiting = RunView {
+        stage: RunStage::Lock,
+        wait: Some(RunWait::Lock { since_ms: 1 }),
+        ..snapshot()
+    };
+    note_lock_wait(waits, &waiting);
+    note_lock_wait(waits, &waiting);
+    assert_eq!(waits.get_untracked(), vec![env()], "listed once");
+    let other = RunView {
+        environment: EnvironmentRef {
+            name: "Fabrikam".into(),
+            url: "https://fabrikam.crm.dynamics.com".into(),
+            ..env()
         },
-    }));
-    let statuses: Vec<_> = board.steps.iter().map(|s| s.status.key()).collect();
-    assert_eq!(
-        statuses,
-        ["done", "unknown", "skipped", "skipped", "skipped"]
+        ..waiting.clone()
+    };
+    note_lock_wait(waits, &other);
+    assert_eq!(waits.get_untracked().len(), 2);
+    // The lock was granted: the run writes now.
+    note_lock_wait(
+        waits,
+        &RunView {
+            stage: RunStage::Write,
+            ..snapshot()
+        },
     );
+    assert_eq!(waits.get_untracked(), vec![other.environment]);
 }
 
 #[wasm_bindgen_test]
@@ -275,15 +304,17 @@ async fn cancel_wakes_a_waiting_prompt_and_stops_the_run() {
 
 #[wasm_bindgen_test]
 fn guide_progress_and_cloud_choice_survive_a_reload_and_are_forgotten() {
-    guide_progress::save("env-a", 2);
-    assert_eq!(guide_progress::confirmed("env-a"), 2);
+    let env_a = EnvironmentId::parse("env-a").unwrap();
+    let env_b = EnvironmentId::parse("env-b").unwrap();
+    guide_progress::save(&env_a, 2);
+    assert_eq!(guide_progress::confirmed(&env_a), 2);
     assert_eq!(
-        guide_progress::confirmed("env-b"),
+        guide_progress::confirmed(&env_b),
         0,
         "another environment's progress is not resumed"
     );
     guide_progress::clear();
-    assert_eq!(guide_progress::confirmed("env-a"), 0);
+    assert_eq!(guide_progress::confirmed(&env_a), 0);
 
     let offered = [Cloud::Public, Cloud::GccHigh];
     assert_eq!(cloud_choice::remembered(&offered), None);

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
-use super::error_panel::ErrorPanel;
 use super::registration_guide::RegistrationGuide;
 use super::sign_in::SignInGate;
+use super::widgets::ErrorPanel;
 use crate::config::AppConfig;
 
 /// The whole page: configuration first, then sign-in, then the environments.
@@ -18,14 +18,29 @@ pub fn App() -> impl IntoView {
         </header>
         <main class="page">
             {move || match config.get() {
-                None => view! { <p class="page__loading" role="status">"Loading configuration…"</p> }.into_any(),
-                Some(Err(error)) => view! {
-                    <ErrorPanel title="The tool is not configured correctly" message=error.to_string() />
-                }.into_any(),
-                Some(Ok(config)) => match config.client_id.clone() {
-                    None => view! { <RegistrationGuide config /> }.into_any(),
-                    Some(client_id) => view! { <SignInGate config client_id /> }.into_any(),
-                },
+                None => {
+                    view! {
+                        <p class="page__loading" role="status">
+                            "Loading configuration…"
+                        </p>
+                    }
+                        .into_any()
+                }
+                Some(Err(error)) => {
+                    view! {
+                        <ErrorPanel
+                            title="The tool is not configured correctly"
+                            message=error.to_string()
+                        />
+                    }
+                        .into_any()
+                }
+                Some(Ok(config)) => {
+                    match config.client_id.clone() {
+                        None => view! { <RegistrationGuide config /> }.into_any(),
+                        Some(client_id) => view! { <SignInGate config client_id /> }.into_any(),
+                    }
+                }
             }}
         </main>
     }

@@ -19,15 +19,29 @@ pub fn CloudPicker(
     };
     view! {
         <div class="field sign-in__choice">
-            <label class="field__label" for="cloud-choice">"Microsoft cloud"</label>
-            <select class="field__input" id="cloud-choice" data-testid="cloud-choice"
-                aria-describedby="cloud-choice-hint" disabled=disabled on:change=choose>
-                {offered.get_value().into_iter().map(|c| {
-                    let key = c.key();
-                    view! {
-                        <option value=key selected=move || cloud.with(|now| now.key() == key)>{c.label()}</option>
-                    }
-                }).collect_view()}
+            <label class="field__label" for="cloud-choice">
+                "Microsoft cloud"
+            </label>
+            <select
+                class="field__input"
+                id="cloud-choice"
+                data-testid="cloud-choice"
+                aria-describedby="cloud-choice-hint"
+                disabled=disabled
+                on:change=choose
+            >
+                {offered
+                    .get_value()
+                    .into_iter()
+                    .map(|c| {
+                        let key = c.key();
+                        view! {
+                            <option value=key selected=move || cloud.with(|now| now.key() == key)>
+                                {c.label()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
             </select>
             <p class="field__hint" id="cloud-choice-hint">
                 "The cloud your tenant lives in. The tool then talks to that cloud's hosts only, until you sign out."

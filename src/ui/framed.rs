@@ -18,8 +18,7 @@ pub fn Framed() -> impl IntoView {
                 <p class="error-panel__message">
                     "It writes to your Dataverse environments, so it only runs in a tab or window of its own, "
                     "where no other page can cover its buttons. Nothing was signed in and nothing was written. "
-                    "Open this address directly in a new tab: "
-                    <code>{address}</code>
+                    "Open this address directly in a new tab: " <code>{address}</code>
                 </p>
             </section>
         </main>

@@ -45,28 +45,37 @@ pub fn RegistrationGuide(config: AppConfig) -> impl IntoView {
                     </ul>
                     "A single-tenant registration without \"tenant\" is refused by Microsoft (AADSTS50194); the sign-in screen then says to add it."
                 </li>
-                <li>"Under Authentication → Add a platform → Single-page application, add this redirect URI: " <code>{redirect}</code>
-                    " (the browser extension needs its own, https://<extension id>.chromiumapp.org/, as the README explains)."</li>
-                <li>"Under API permissions → Add a permission → Dynamics CRM → Delegated, add "
+                <li>
+                    "Under Authentication → Add a platform → Single-page application, add this redirect URI: "
+                    <code>{redirect}</code>
+                    " (the browser extension needs its own, https://<extension id>.chromiumapp.org/, as the README explains)."
+                </li>
+                <li>
+                    "Under API permissions → Add a permission → Dynamics CRM → Delegated, add "
                     <strong>"user_impersonation"</strong>
                     " (required: discovery and every environment's Dataverse). You consent to it at your first sign-in if your tenant lets users consent; "
-                    "otherwise press Grant admin consent."</li>
+                    "otherwise press Grant admin consent."
+                </li>
                 <li data-testid="guide-optional-graph">
                     <strong>"Optional:"</strong>
-                    " Microsoft Graph → Delegated → " <strong>"Application.Read.All"</strong>
+                    " Microsoft Graph → Delegated → "
+                    <strong>"Application.Read.All"</strong>
                     ", then Grant admin consent (only an administrator can grant it). What it adds: before creating the application user, "
                     "the tool checks that the vendor's app was consented in your tenant and says so on the dashboard. Without it, sign-in and "
                     "setup work the same; environments show “vendor consent unknown” with the admin-consent link, and if the vendor's app is "
                     "missing, Dataverse's own message says so when the application user is created. The tool never asks for it at sign-in."
-                    " (Scope: " <code>{graph_scope}</code> ")"
+                    " (Scope: "
+                    <code>{graph_scope}</code>
+                    ")"
                 </li>
-                <li>"Copy the Application (client) ID from Overview into config.json beside index.html, as in step 1."</li>
+                <li>
+                    "Copy the Application (client) ID from Overview into config.json beside index.html, as in step 1."
+                </li>
                 <li>"Reload this page."</li>
             </ol>
             <p class="guide__note">
-                "Sign-in authority: " <code>{endpoints.authority}</code>
-                " · discovery: " <code>{endpoints.discovery}</code>
-                " · Graph: " <code>{endpoints.graph}</code>
+                "Sign-in authority: " <code>{endpoints.authority}</code> " · discovery: "
+                <code>{endpoints.discovery}</code> " · Graph: " <code>{endpoints.graph}</code>
             </p>
         </section>
     }

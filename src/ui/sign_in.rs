@@ -3,7 +3,7 @@ use leptos::task::spawn_local;
 use w365_core::cloud::Cloud;
 
 use super::cloud_picker::CloudPicker;
-use super::error_panel::ErrorPanel;
+use super::widgets::ErrorPanel;
 use super::workspace_loader::{self, WorkspaceLoader};
 use crate::auth::{current_page_url, msal_config};
 use crate::bridge::msal::{self, Account, AuthError, AuthErrorKind};
@@ -149,7 +149,9 @@ pub fn SignInGate(config: AppConfig, client_id: String) -> impl IntoView {
     move || {
         match state.get() {
         SignIn::Checking => view! {
-            <p class="page__loading" role="status">"Checking your Microsoft sign-in…"</p>
+            <p class="page__loading" role="status">
+                "Checking your Microsoft sign-in…"
+            </p>
         }
         .into_any(),
         SignIn::SignedOut(error) => view! {
@@ -160,36 +162,62 @@ pub fn SignInGate(config: AppConfig, client_id: String) -> impl IntoView {
                     "You may be asked once to allow the tool access to Dataverse (Dynamics CRM). "
                     "Reading the tenant's enterprise applications through Microsoft Graph is optional and never asked for here."
                 </p>
-                {choosable.then(|| view! {
-                    <CloudPicker choices=choices.get_value() cloud disabled=sign_in.pending() />
-                })}
-                <p class="sign-in__cloud" data-testid="cloud" data-cloud=cloud_key
-                    data-tenant=tenant_segment.clone()>{cloud_label.clone()}</p>
-                {error.map(|e| {
-                    // Entra may show AADSTS50194 on its own page instead of answering the app:
-                    // the window is then closed by the admin, so say what that error means.
-                    let hint = (e.kind == AuthErrorKind::Cancelled && !multi_tenant_hint_needless).then(|| view! {
-                        <p class="sign-in__hint" data-testid="tenant-hint">
-                            "If Microsoft's window said AADSTS50194 (“not configured as a multi-tenant application”), this tool's app registration "
-                            "is single-tenant: add \"tenant\": \"<your directory (tenant) id>\" to config.json beside index.html, then reload."
-                        </p>
-                    });
-                    view! {
-                        <ErrorPanel title="Sign-in did not complete" message=format!("{e}. {}", e.remedy()) />
-                        {hint}
-                    }
-                })}
+                {choosable
+                    .then(|| {
+                        view! {
+                            <CloudPicker
+                                choices=choices.get_value()
+                                cloud
+                                disabled=sign_in.pending()
+                            />
+                        }
+                    })}
+                <p
+                    class="sign-in__cloud"
+                    data-testid="cloud"
+                    data-cloud=cloud_key
+                    data-tenant=tenant_segment.clone()
+                >
+                    {cloud_label.clone()}
+                </p>
+                {error
+                    .map(|e| {
+                        let hint = (e.kind == AuthErrorKind::Cancelled
+                            && !multi_tenant_hint_needless)
+                            .then(|| {
+                                // Entra may show AADSTS50194 on its own page instead of answering the app:
+                                // the window is then closed by the admin, so say what that error means.
+                                view! {
+                                    <p class="sign-in__hint" data-testid="tenant-hint">
+                                        "If Microsoft's window said AADSTS50194 (“not configured as a multi-tenant application”), this tool's app registration "
+                                        "is single-tenant: add \"tenant\": \"<your directory (tenant) id>\" to config.json beside index.html, then reload."
+                                    </p>
+                                }
+                            });
+                        view! {
+                            <ErrorPanel
+                                title="Sign-in did not complete"
+                                message=format!("{e}. {}", e.remedy())
+                            />
+                            {hint}
+                        }
+                    })}
                 <button
                     class="button button--primary"
                     data-testid="sign-in"
                     disabled=move || sign_in.pending().get()
                     on:click=move |_| {
-                        // The popup takes a while: fetch the signed-in part meanwhile.
                         workspace_loader::prefetch();
                         sign_in.dispatch(());
                     }
                 >
-                    {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in with Microsoft" }}
+                    {move || {
+                        if sign_in.pending().get() {
+                            "Signing in…"
+                        } else {
+                            "Sign in with Microsoft"
+                        }
+                    }}
                 </button>
             </section>
         }
@@ -197,13 +225,28 @@ pub fn SignInGate(config: AppConfig, client_id: String) -> impl IntoView {
         SignIn::SignedIn(account) => view! {
             <div class="session">
                 <p class="session__who" data-testid="signed-in-as">
-                    "Signed in as " <strong>{account.name.clone()}</strong> " (" {account.username.clone()} ")"
+                    "Signed in as "
+                    <strong>{account.name.clone()}</strong>
+                    " ("
+                    {account.username.clone()}
+                    ")"
                 </p>
-                <p class="session__cloud" data-testid="cloud" data-cloud=cloud_key
-                    data-tenant=tenant_segment.clone()>{cloud_label.clone()}</p>
-                <button class="button" data-testid="sign-out" on:click=sign_out>"Sign out"</button>
+                <p
+                    class="session__cloud"
+                    data-testid="cloud"
+                    data-cloud=cloud_key
+                    data-tenant=tenant_segment.clone()
+                >
+                    {cloud_label.clone()}
+                </p>
+                <button class="button" data-testid="sign-out" on:click=sign_out>
+                    "Sign out"
+                </button>
             </div>
-            <WorkspaceLoader account config=config.with_value(|c| c.with_cloud(cloud.get_untracked())) />
+            <WorkspaceLoader
+                account
+                config=config.with_value(|c| c.with_cloud(cloud.get_untracked()))
+            />
         }
         .into_any(),
     }

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
-use super::error_panel::ErrorPanel;
+use super::widgets::ErrorPanel;
 use super::workspace::Workspace;
 use crate::bridge::msal::Account;
 use crate::config::AppConfig;
@@ -55,15 +55,17 @@ pub fn prefetch() {
 #[component]
 pub fn WorkspaceLoader(account: Account, config: AppConfig) -> impl IntoView {
     let chunk = LocalResource::new(load_workspace);
-    move || match chunk.get() {
+    move || {
+        match chunk.get() {
         None => view! {
-            <p class="page__loading" role="status">"Loading your environments…"</p>
+            <p class="page__loading" role="status">
+                "Loading your environments…"
+            </p>
         }
         .into_any(),
-        Some(Err(error)) => view! {
-            <ErrorPanel title="The tool did not finish loading" message=format!("{error}.") />
-        }
+        Some(Err(error)) => view! { <ErrorPanel title="The tool did not finish loading" message=format!("{error}.") /> }
         .into_any(),
         Some(Ok(build)) => build(account.clone(), config.clone()),
+    }
     }
 }

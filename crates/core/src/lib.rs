@@ -6,6 +6,7 @@
 //! replay any interleaving of answers and faults. [`driver::drive`] runs it over an
 //! [`http::HttpClient`] for callers that do have IO (the browser app, native tests).
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod batch;
 pub mod cloud;

@@ -68,7 +68,7 @@ fn graph_html(_: &HttpRequest) -> Result<HttpResponse, TransportError> {
 
 fn consent_of(p: &Procedure) -> Consent {
     p.inspection()
-        .consent_of(&AppId::parse(US).unwrap())
+        .consent_of(&AppId::parse(US).expect("a well-formed id"))
         .cloned()
         .expect("Graph was asked about the US app")
 }

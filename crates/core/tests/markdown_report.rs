@@ -47,7 +47,7 @@ fn guid(n: u32) -> String {
 
 fn run_named(name: &str) -> EnvironmentRun {
     let role = |n: u32, name: &str| RoleEvidence {
-        role_id: RoleId::parse(&guid(n)).unwrap(),
+        role_id: RoleId::parse(&guid(n)).expect("a well-formed id"),
         name: name.into(),
         business_unit_id: None,
     };
@@ -66,7 +66,7 @@ fn run_named(name: &str) -> EnvironmentRun {
         assessment: None,
         plan: Some(Plan {
             steps: vec![PlannedWrite::AssignRole {
-                role_id: RoleId::parse(&guid(1)).unwrap(),
+                role_id: RoleId::parse(&guid(1)).expect("a well-formed id"),
                 role_name: name.into(),
             }],
         }),
@@ -79,8 +79,8 @@ fn run_named(name: &str) -> EnvironmentRun {
             duration_ms: 3,
         }],
         evidence: Some(Evidence {
-            user_id: SystemUserId::parse(&guid(2)).unwrap(),
-            app_id: AppId::parse(WORK365_US_APP_ID).unwrap(),
+            user_id: SystemUserId::parse(&guid(2)).expect("a well-formed id"),
+            app_id: AppId::parse(WORK365_US_APP_ID).expect("a well-formed id"),
             business_unit_id: BusinessUnitId::parse(&guid(3)).ok(),
             business_unit_name: Some(name.into()),
             enabled: true,

@@ -48,7 +48,7 @@ fn guid(n: u32) -> String {
 }
 
 fn us() -> AppId {
-    AppId::parse(WORK365_US_APP_ID).unwrap()
+    AppId::parse(WORK365_US_APP_ID).expect("a well-formed id")
 }
 
 fn plan() -> Plan {
@@ -56,10 +56,10 @@ fn plan() -> Plan {
         steps: vec![
             PlannedWrite::CreateAppUser {
                 app_id: us(),
-                business_unit_id: BusinessUnitId::parse(&guid(1)).unwrap(),
+                business_unit_id: BusinessUnitId::parse(&guid(1)).expect("a well-formed id"),
             },
             PlannedWrite::AssignRole {
-                role_id: RoleId::parse(&guid(2)).unwrap(),
+                role_id: RoleId::parse(&guid(2)).expect("a well-formed id"),
                 role_name: WORK365_SERVICE_ROLE.into(),
             },
         ],

@@ -12,9 +12,21 @@ pub fn ErrorPanel(
         <section class="error-panel" role="alert" data-testid="error">
             <h2 class="error-panel__title">{title}</h2>
             <p class="error-panel__message">{message}</p>
-            {link.map(|href| view! {
-                <p><a data-testid="consent-link" href=href target="_blank" rel="noopener noreferrer">"Open the link ↗"</a></p>
-            })}
+            {link
+                .map(|href| {
+                    view! {
+                        <p>
+                            <a
+                                data-testid="consent-link"
+                                href=href
+                                target="_blank"
+                                rel="noopener noreferrer"
+                            >
+                                "Open the link ↗"
+                            </a>
+                        </p>
+                    }
+                })}
         </section>
     }
 }

@@ -1,21 +1,20 @@
-//! What the signed-in part of the page shares: who, which cloud, the environments and their
-//! rows, the screen shown, the session's run record, the live-region text.
+//! What the signed-in part of the page shares: who, which cloud, the environments discovery
+//! listed and their rows, the screen shown, the session's run record, the live-region text.
+//! Provided as context by the workspace; the screens read it and the runs write to it.
 
 use leptos::prelude::*;
-use w365_core::cloud::CloudEndpoints;
+use w365_core::cloud::{Cloud, CloudEndpoints};
 use w365_core::discovery::{Instance, UnusableInstance};
-
-use w365_core::ids::AppId;
-use w365_core::procedure::Mode;
+use w365_core::ids::{AppId, EnvironmentId};
+use w365_core::procedure::{Mode, Outcome};
 use w365_core::record::EnvironmentRun;
 use w365_core::resume::{ResumeOffer, StoredRun};
 
-use super::dashboard::row_status::RowInfo;
-use super::environment::outcome_key;
+use super::clock::now_ms;
+use super::store::{self, Saved, Slot};
 use crate::api::transport::BrowserTransport;
 use crate::bridge::msal::Account;
-use crate::run::clock::now_ms;
-use crate::run::store::{self, Saved, Slot};
+use w365_core::row::RowInfo;
 
 /// One environment from discovery and what its inspection found (`None` while inspecting).
 #[derive(Debug, Clone)]
@@ -26,6 +25,43 @@ pub struct EnvRow {
     /// session (`None`: none ended yet). Set when the run ends, also after the admin went
     /// back to the dashboard, which cancels a run in progress.
     pub last_run: RwSignal<Option<RunEnd>>,
+}
+
+impl EnvRow {
+    /// A row for an instance discovery listed, not inspected yet.
+    pub fn new(instance: Instance) -> EnvRow {
+        EnvRow {
+            instance,
+            info: RwSignal::new(None),
+            last_run: RwSignal::new(None),
+        }
+    }
+
+    /// The EnvironmentId (its text is the `data-env-id` value).
+    pub fn id(&self) -> &EnvironmentId {
+        &self.instance.environment_id
+    }
+}
+
+/// What discovery listed: the rows this tool can use, and those it cannot (with the reason).
+#[derive(Debug, Clone)]
+pub struct Discovered {
+    pub rows: Vec<EnvRow>,
+    /// Discovery rows the client cannot use, each with the reason (shown, never inspected).
+    pub unusable: Vec<UnusableInstance>,
+}
+
+/// The `data-outcome` value of a run's outcome.
+pub fn outcome_key(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Configured { already: true, .. } => "already-configured",
+        Outcome::Configured { .. } => "configured",
+        Outcome::Stopped { .. } => "stopped",
+        Outcome::Undone { evidence: None } => "nothing-to-undo",
+        Outcome::Undone { .. } => "undone",
+        Outcome::Failed { .. } => "failed",
+        Outcome::Cancelled => "cancelled",
+    }
 }
 
 /// How a setup or undo run ended, for the environment's row.
@@ -73,13 +109,6 @@ impl RunEnd {
     }
 }
 
-impl EnvRow {
-    /// The EnvironmentId as text (the `data-env-id` value).
-    pub fn id(&self) -> String {
-        self.instance.environment_id.to_string()
-    }
-}
-
 /// How an environment view starts a run the admin chose to resume from storage.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunStart {
@@ -97,7 +126,7 @@ pub enum Screen {
     Dashboard,
     /// One environment; `resume` when the admin chose to resume a stored run there.
     Environment {
-        id: String,
+        id: EnvironmentId,
         resume: Option<RunStart>,
     },
 }
@@ -106,21 +135,17 @@ pub enum Screen {
 #[derive(Clone, Copy)]
 pub struct Session {
     pub account: StoredValue<Account>,
-    pub cloud_key: StoredValue<String>,
+    pub cloud: StoredValue<Cloud>,
     pub endpoints: StoredValue<CloudEndpoints>,
     pub transport: StoredValue<BrowserTransport>,
-    /// `None` while discovery runs; `Err` with the message when it failed.
-    pub rows: RwSignal<Option<Result<Vec<EnvRow>, String>>>,
-    /// Discovery rows the client cannot use, each with the reason (shown, never inspected).
-    pub unusable: RwSignal<Vec<UnusableInstance>>,
+    /// Discovery's list: `None` while it runs; `Err` with the message when it failed.
+    pub discovery: LocalResource<Result<Discovered, String>>,
     pub screen: RwSignal<Screen>,
     pub saved: RwSignal<Saved>,
     /// Text for the polite live region.
     pub live: RwSignal<String>,
-    /// Selected rows (EnvironmentIds) for a batch.
-    pub selected: RwSignal<Vec<String>>,
-    /// A stored batch the admin chose to continue (it re-inspects; nothing is written twice).
-    pub resume_batch: RwSignal<Option<Vec<String>>>,
+    /// Selected rows for a batch.
+    pub selected: RwSignal<Vec<EnvironmentId>>,
     /// Stored runs found at sign-in, validated, waiting for the admin's decision.
     pub resume_offers: RwSignal<Vec<(Slot, ResumeOffer)>>,
     /// Stored runs refused (with why); nothing of them is written.
@@ -138,11 +163,16 @@ impl Session {
         self.live.try_set(text.into());
     }
 
+    /// The cloud's key (`public`, `gcc`, …), as the run record names it.
+    pub fn cloud_key(&self) -> &'static str {
+        self.cloud.with_value(Cloud::key)
+    }
+
     /// The row of an environment.
-    pub fn row(&self, id: &str) -> Option<EnvRow> {
-        self.rows.with_untracked(|rows| match rows {
-            Some(Ok(list)) => list.iter().find(|r| r.id() == id).cloned(),
-            _ => None,
+    pub fn row(&self, id: &EnvironmentId) -> Option<EnvRow> {
+        self.discovery.with_untracked(|listed| {
+            let discovered = listed.as_ref()?.as_ref().ok()?;
+            discovered.rows.iter().find(|r| r.id() == id).cloned()
         })
     }
 
@@ -159,13 +189,13 @@ impl Session {
         &self,
         slot: Slot,
         mode: Mode,
-        environments: Vec<String>,
+        environments: &[EnvironmentId],
         data_center: Option<AppId>,
         plan_confirmed: bool,
     ) {
         let run = StoredRun {
             operator: self.account.with_value(|a| a.username.clone()),
-            cloud: self.cloud_key.get_value(),
+            cloud: self.cloud_key().to_owned(),
             mode: match mode {
                 Mode::Undo => "undo",
                 Mode::Assess => "assess",
@@ -173,7 +203,7 @@ impl Session {
             }
             .into(),
             batch: slot == Slot::Batch,
-            environments,
+            environments: environments.iter().map(ToString::to_string).collect(),
             finished: Vec::new(),
             data_center: data_center.map(|a| a.to_string()),
             plan_confirmed,
@@ -193,7 +223,7 @@ impl Session {
     }
 
     /// Adds a finished run to the session record.
-    pub fn add_run(&self, run: w365_core::record::EnvironmentRun) {
+    pub fn add_run(&self, run: EnvironmentRun) {
         self.save_with(|s| s.add_run(run, now_ms()));
     }
 }

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::bridge::files;
-use crate::ui::session::Session;
+use crate::run::session::Session;
 
 /// Download the session's run record as JSON or Markdown, or copy it.
 #[component]
@@ -36,19 +36,43 @@ pub fn ReportBar() -> impl IntoView {
     });
     view! {
         <section class="report" aria-labelledby="report-title">
-            <h2 id="report-title" class="report__title">"Report"</h2>
+            <h2 id="report-title" class="report__title">
+                "Report"
+            </h2>
             <p class="report__hint">
                 {move || format!("{} run(s) recorded in this session (never a token).", runs())}
             </p>
             <div class="report__actions">
-                <button class="button" data-testid="report-json" disabled=move || runs() == 0
-                    on:click=save("w365-appuser-run.json", "application/json", false)>"Download JSON"</button>
-                <button class="button" data-testid="report-md" disabled=move || runs() == 0
-                    on:click=save("w365-appuser-run.md", "text/markdown", true)>"Download Markdown"</button>
-                <button class="button" data-testid="report-copy" disabled=move || runs() == 0
-                    on:click=move |_| { copy.dispatch(()); }>"Copy Markdown"</button>
+                <button
+                    class="button"
+                    data-testid="report-json"
+                    disabled=move || runs() == 0
+                    on:click=save("w365-appuser-run.json", "application/json", false)
+                >
+                    "Download JSON"
+                </button>
+                <button
+                    class="button"
+                    data-testid="report-md"
+                    disabled=move || runs() == 0
+                    on:click=save("w365-appuser-run.md", "text/markdown", true)
+                >
+                    "Download Markdown"
+                </button>
+                <button
+                    class="button"
+                    data-testid="report-copy"
+                    disabled=move || runs() == 0
+                    on:click=move |_| {
+                        copy.dispatch(());
+                    }
+                >
+                    "Copy Markdown"
+                </button>
             </div>
-            <p class="report__note" role="status">{move || note.get()}</p>
+            <p class="report__note" role="status">
+                {move || note.get()}
+            </p>
         </section>
     }
 }

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::bridge::msal::{self, AuthError};
 use crate::run::prompter::{signed_in_again_everywhere, UiPrompter};
-use crate::ui::session::Session;
+use crate::run::session::Session;
 
 /// When a token could not be renewed silently: every run that needs it waits behind this one
 /// button (a batch's environments too), and one sign-in continues them all. The runs belong to
@@ -57,18 +57,46 @@ pub fn SignInAgain(prompter: UiPrompter) -> impl IntoView {
                 )
             };
             view! {
-                <section class="error-panel" role="alert" data-testid="sign-in-again-panel" data-waiting=n>
+                <section
+                    class="error-panel"
+                    role="alert"
+                    data-testid="sign-in-again-panel"
+                    data-waiting=n
+                >
                     <h3 class="error-panel__title">"Your sign-in needs renewing"</h3>
                     <p class="error-panel__message">{message}</p>
-                    {move || failed.get().map(|e| view! {
-                        <p class="error-panel__message" data-testid="sign-in-again-failed" data-kind=kind_key(&e)>
-                            {format!("That sign-in did not complete: {e}. {}", e.remedy())}
-                        </p>
-                    })}
-                    <button class="button button--primary" data-testid="sign-in-again" data-waiting=n
+                    {move || {
+                        failed
+                            .get()
+                            .map(|e| {
+                                view! {
+                                    <p
+                                        class="error-panel__message"
+                                        data-testid="sign-in-again-failed"
+                                        data-kind=kind_key(&e)
+                                    >
+                                        {format!(
+                                            "That sign-in did not complete: {e}. {}",
+                                            e.remedy(),
+                                        )}
+                                    </p>
+                                }
+                            })
+                    }}
+                    <button
+                        class="button button--primary"
+                        data-testid="sign-in-again"
+                        data-waiting=n
                         disabled=move || sign_in.pending().get()
-                        on:click=move |_| { sign_in.dispatch(()); }>
-                        {if n == 1 { "Sign in again".to_owned() } else { format!("Sign in again ({n} environments wait)") }}
+                        on:click=move |_| {
+                            sign_in.dispatch(());
+                        }
+                    >
+                        {if n == 1 {
+                            "Sign in again".to_owned()
+                        } else {
+                            format!("Sign in again ({n} environments wait)")
+                        }}
                     </button>
                 </section>
             }

@@ -5,10 +5,8 @@
 use leptos::prelude::*;
 use w365_core::ids::TenantId;
 
-use crate::ui::session::Session;
-
-/// The vendor apps whose consent is unknown, as the core's row verdict lists them.
-pub use w365_core::row::UnknownConsent;
+use crate::run::session::Session;
+use w365_core::row::UnknownConsent;
 
 /// The note with the admin-consent link (the core builds it), one per app; nothing when
 /// consent is known. `compact` for a dashboard row.
@@ -26,12 +24,26 @@ pub fn ConsentUnknownNote(
             let app_id = note.app_id.to_string();
             if compact {
                 view! {
-                    <span class="consent-unknown consent-unknown--compact" data-testid="consent-unknown"
-                        data-app-id=app_id title=note.reason.clone()>
+                    <span
+                        class="consent-unknown consent-unknown--compact"
+                        data-testid="consent-unknown"
+                        data-app-id=app_id
+                        title=note.reason.clone()
+                    >
                         {format!("Vendor consent unknown ({}) — ", note.label)}
-                        <a data-testid="consent-unknown-link" href=url target="_blank" rel="noopener noreferrer"
-                            aria-label=format!("Admin-consent link for the vendor's app ({})", note.label)
-                            on:click=|ev| ev.stop_propagation()>"admin-consent link ↗"</a>
+                        <a
+                            data-testid="consent-unknown-link"
+                            href=url
+                            target="_blank"
+                            rel="noopener noreferrer"
+                            aria-label=format!(
+                                "Admin-consent link for the vendor's app ({})",
+                                note.label,
+                            )
+                            on:click=|ev| ev.stop_propagation()
+                        >
+                            "admin-consent link ↗"
+                        </a>
                     </span>
                 }
                 .into_any()
@@ -43,8 +55,18 @@ pub fn ConsentUnknownNote(
                         "(its optional Application.Read.All permission is not granted, or Graph did not answer). "
                         "Setup goes on; if Dataverse then refuses to create the application user, its own message says why. "
                         "To make sure, a Global Administrator opens the "
-                        <a data-testid="consent-unknown-link" href=url target="_blank" rel="noopener noreferrer"
-                            aria-label=format!("Admin-consent link for the vendor's app ({})", note.label)>"admin-consent link ↗"</a>
+                        <a
+                            data-testid="consent-unknown-link"
+                            href=url
+                            target="_blank"
+                            rel="noopener noreferrer"
+                            aria-label=format!(
+                                "Admin-consent link for the vendor's app ({})",
+                                note.label,
+                            )
+                        >
+                            "admin-consent link ↗"
+                        </a>
                         "."
                         <span class="consent-unknown__reason">{format!(" ({})", note.reason)}</span>
                     </p>

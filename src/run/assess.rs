@@ -1,6 +1,7 @@
 //! Inspects every environment read-only (the core's `Mode::Assess`), a few at a time.
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use futures_util::StreamExt;
 use leptos::prelude::*;
@@ -13,12 +14,13 @@ use w365_core::procedure::{Mode, Procedure, Target};
 use w365_core::record::EnvironmentRef;
 use w365_core::tenant_reads::TenantReads;
 
-use super::row_status::RowInfo;
+use super::cancel::Cancel;
+use super::clock::BrowserClock;
+use super::policy;
+use super::session::EnvRow;
 use crate::api::transport::{scope_for, BrowserTransport};
 use crate::bridge::msal;
-use crate::run::clock::BrowserClock;
-use crate::run::policy;
-use crate::ui::session::EnvRow;
+use w365_core::row::RowInfo;
 
 /// Inspections at once. They are reads, each environment is its own Dataverse server
 /// and service protection counts per user per server (one inspection sends at most six
@@ -31,11 +33,12 @@ pub const ASSESS_CONCURRENCY: usize = 50;
 
 /// Answers an assessment's only possible question, the data center, with the first option so
 /// the rest of the verdict is still learnt; remembers that it was asked.
-#[derive(Default)]
 struct AssessPrompter {
     asked: RefCell<Option<Vec<DataCenterOption>>>,
-    endpoints: Option<CloudEndpoints>,
+    endpoints: CloudEndpoints,
     gave_up: Cell<bool>,
+    /// The whole pass's: the workspace cancels it when it goes.
+    cancel: Rc<Cancel>,
 }
 
 impl Prompter for AssessPrompter {
@@ -56,15 +59,18 @@ impl Prompter for AssessPrompter {
     }
 
     async fn renew_sign_in(&self, audience: &str) -> Result<(), String> {
-        let endpoints = self.endpoints.as_ref().ok_or("no endpoints")?;
         // The refused token may still be cached: ask for a new one.
-        msal::renew_token(&scope_for(endpoints, audience))
+        msal::renew_token(&scope_for(&self.endpoints, audience))
             .await
             .map_err(|e| e.to_string())
     }
 
     fn is_cancelled(&self) -> bool {
-        self.gave_up.get()
+        self.gave_up.get() || self.cancel.is_cancelled()
+    }
+
+    async fn cancelled(&self) {
+        self.cancel.cancelled().await;
     }
 }
 
@@ -73,12 +79,15 @@ pub async fn assess_one(
     row: &EnvRow,
     transport: &impl HttpClient,
     endpoints: &CloudEndpoints,
+    cancel: Rc<Cancel>,
 ) -> RowInfo {
     let target = Target::from_instance(&row.instance, Preset::work365(), endpoints.clone());
     let mut machine = Procedure::new(target, policy::unattended(Mode::Assess));
     let prompter = AssessPrompter {
-        endpoints: Some(endpoints.clone()),
-        ..AssessPrompter::default()
+        asked: RefCell::new(None),
+        endpoints: endpoints.clone(),
+        gave_up: Cell::new(false),
+        cancel,
     };
     drive(&mut machine, transport, &BrowserClock, &prompter).await;
     let asked = prompter.asked.borrow().clone();
@@ -86,16 +95,28 @@ pub async fn assess_one(
 }
 
 /// Inspects every row, [`ASSESS_CONCURRENCY`] at a time, filling each row in as it finishes.
-/// Graph's answers are the tenant's, not an environment's: this pass asks each once.
-pub async fn assess_all(rows: Vec<EnvRow>, transport: BrowserTransport, endpoints: CloudEndpoints) {
+/// Graph's answers are the tenant's, not an environment's: this pass asks each once. `cancel`
+/// stops the pass at once (requests in flight are aborted); rows not inspected stay so.
+pub async fn assess_all(
+    rows: Vec<EnvRow>,
+    transport: BrowserTransport,
+    endpoints: CloudEndpoints,
+    cancel: Rc<Cancel>,
+) {
     let transport = TenantReads::new(transport, &[&endpoints.graph]);
     futures_util::stream::iter(rows)
         .for_each_concurrent(ASSESS_CONCURRENCY, |row| {
             let transport = &transport;
             let endpoints = &endpoints;
+            let cancel = cancel.clone();
             async move {
-                let info = assess_one(&row, transport, endpoints).await;
-                row.info.try_set(Some(info));
+                if cancel.is_cancelled() {
+                    return;
+                }
+                let info = assess_one(&row, transport, endpoints, cancel.clone()).await;
+                if !cancel.is_cancelled() {
+                    row.info.try_set(Some(info));
+                }
             }
         })
         .await;
