@@ -1,66 +1,22 @@
-//! The run as the core publishes it: every request's step, and the snapshot ([`RunView`]) a
-//! screen renders — stage, plan, question, wait, evidence and the steps with their status,
-//! computed from what the procedure sent and what came back.
+//! The run as the core publishes it: every request's step, and the snapshot (`RunView`) a
+//! screen renders — stage, plan, question, evidence and the steps with their status, computed
+//! from what the procedure sent and what came back. A run that fails, is cancelled or waits:
+//! `run_view_stops_and_waits.rs`.
 
 mod support;
 
 use support::model::{Model, PORTAL_ROLE, SERVICE_ROLE};
+use support::view::{at_the_plan, keys, sent, statuses};
 use support::{agree, answer_with_fault, is_create, run_until, target, Fault, START_MS};
 use w365_core::http::{HttpResponse, Method};
 use w365_core::preset::{WORK365_PORTAL_ROLE, WORK365_SERVICE_ROLE, WORK365_US_APP_ID as US};
 use w365_core::procedure::prompt::Prompt;
 use w365_core::procedure::{
-    Answer, Command, Input, Mode, Options, Outcome, Procedure, ProcedureError, RunStage, RunView,
-    RunWait, Step, StepStatus, WaitReason,
+    Answer, Command, Input, Mode, Options, Outcome, Procedure, RunStage, Step, StepStatus,
 };
-
-fn keys(view: &RunView) -> Vec<String> {
-    view.steps.iter().map(|s| s.step.key()).collect()
-}
-
-fn statuses(view: &RunView) -> Vec<StepStatus> {
-    view.steps.iter().map(|s| s.status).collect()
-}
-
-fn sent(cmd: &Command) -> Vec<(Method, Step)> {
-    match cmd {
-        Command::Send { requests } => requests
-            .iter()
-            .map(|o| (o.request.method, o.step.clone()))
-            .collect(),
-        other => panic!("expected Send, got {other:?}"),
-    }
-}
 
 fn assign(role: &str) -> Step {
     Step::Assign { role: role.into() }
-}
-
-fn is_plan(cmd: &Command) -> bool {
-    matches!(
-        cmd,
-        Command::Prompt {
-            prompt: Prompt::ConfirmPlan { .. }
-        }
-    )
-}
-
-/// A confirmed setup of a fresh environment, stopped at the plan.
-fn at_the_plan(model: &mut Model) -> (Procedure, Command) {
-    let mut p = Procedure::new(target(), Options::default());
-    let first = p.start(START_MS);
-    assert_eq!(p.view().stage, RunStage::Inspect);
-    assert_eq!(keys(&p.view()), ["inspect"]);
-    assert_eq!(statuses(&p.view()), [StepStatus::Running]);
-    assert!(sent(&first).iter().all(|(_, s)| *s == Step::Inspect));
-    let cmd = run_until(
-        &mut p,
-        model,
-        first,
-        |m, r| Ok(m.handle(r)),
-        |c, _| is_plan(c),
-    );
-    (p, cmd)
 }
 
 #[test]
@@ -186,93 +142,6 @@ fn steps_follow_the_writes_and_settle_from_the_read_back() {
 }
 
 #[test]
-fn a_failed_run_marks_the_step_in_flight_failed() {
-    let mut m = Model::fresh(US);
-    let mut p = Procedure::new(target(), Options::default());
-    let first = p.start(START_MS);
-    // Asked to wait longer than the policy accepts: the run fails while inspecting.
-    let done = run_until(
-        &mut p,
-        &mut m,
-        first,
-        |m, r| answer_with_fault(m, r, Fault::Throttle(900)),
-        |c, _| matches!(c, Command::Done { .. }),
-    );
-    assert!(
-        matches!(
-            done,
-            Command::Done {
-                outcome: Outcome::Failed {
-                    error: ProcedureError::Throttled { .. }
-                }
-            }
-        ),
-        "{done:?}"
-    );
-    let view = p.view();
-    assert_eq!(keys(&view), ["inspect"]);
-    assert_eq!(statuses(&view), [StepStatus::Failed]);
-    assert_eq!(view.stage, RunStage::Done);
-}
-
-#[test]
-fn a_write_on_its_way_at_a_cancel_is_shown_as_unknown_not_failed() {
-    let mut m = Model::fresh(US);
-    let (mut p, cmd) = at_the_plan(&mut m);
-    let Command::Prompt { prompt } = &cmd else {
-        unreachable!()
-    };
-    let cmd = p.handle(
-        Input::Choice {
-            answer: agree(prompt),
-        },
-        START_MS + 100,
-    );
-    assert_eq!(sent(&cmd), [(Method::Post, Step::Create)]);
-    let done = p.handle(Input::Cancel, START_MS + 200);
-    assert!(
-        matches!(
-            done,
-            Command::Done {
-                outcome: Outcome::Failed {
-                    error: ProcedureError::CancelledWithWritesInDoubt { .. }
-                }
-            }
-        ),
-        "{done:?}"
-    );
-    let keys: Vec<&str> = p.view().steps.iter().map(|s| s.status.key()).collect();
-    assert_eq!(keys, ["done", "unknown", "skipped", "skipped", "skipped"]);
-}
-
-#[test]
-fn a_cancel_before_the_write_was_sent_skips_it() {
-    let mut m = Model::fresh(US);
-    let (mut p, cmd) = at_the_plan(&mut m);
-    let Command::Prompt { prompt } = &cmd else {
-        unreachable!()
-    };
-    p.handle(
-        Input::Choice {
-            answer: agree(prompt),
-        },
-        START_MS + 100,
-    );
-    let done = p.handle(Input::CancelBeforeSending, START_MS + 200);
-    assert_eq!(
-        done,
-        Command::Done {
-            outcome: Outcome::Cancelled
-        }
-    );
-    use StepStatus::*;
-    assert_eq!(
-        statuses(&p.view()),
-        [Done, Skipped, Skipped, Skipped, Skipped]
-    );
-}
-
-#[test]
 fn a_disabled_environment_skips_inspect() {
     let mut t = target();
     t.disabled = true;
@@ -366,93 +235,6 @@ fn undo_steps_remove_each_role_then_disable() {
         ]
     );
     assert!(statuses(&view).iter().all(|s| *s == StepStatus::Done));
-}
-
-#[test]
-fn the_view_names_what_the_run_waits_for() {
-    // Throttled: a timer until the Retry-After.
-    let mut m = Model::fresh(US);
-    let mut p = Procedure::new(target(), Options::unattended(Mode::Setup));
-    let first = p.start(START_MS);
-    let mut throttled = false;
-    let wait = run_until(
-        &mut p,
-        &mut m,
-        first,
-        |m, r| {
-            if is_create(r) && !throttled {
-                throttled = true;
-                return answer_with_fault(m, r, Fault::Throttle(2));
-            }
-            Ok(m.handle(r))
-        },
-        |c, _| matches!(c, Command::WaitUntil { .. }),
-    );
-    let Command::WaitUntil { at_ms, .. } = wait else {
-        unreachable!()
-    };
-    assert_eq!(
-        p.view().wait,
-        Some(RunWait::Timer {
-            until_ms: at_ms,
-            reason: WaitReason::Throttled { retry_after_s: 2 }
-        })
-    );
-
-    // A token refused: the sign-in.
-    let mut m = Model::fresh(US);
-    let mut p = Procedure::new(target(), Options::unattended(Mode::Setup));
-    let first = p.start(START_MS);
-    let renew = run_until(
-        &mut p,
-        &mut m,
-        first,
-        |m, r| {
-            if r.url.ends_with("/WhoAmI") {
-                return answer_with_fault(m, r, Fault::Unauthorized);
-            }
-            Ok(m.handle(r))
-        },
-        |c, _| matches!(c, Command::RenewSignIn { .. }),
-    );
-    let Command::RenewSignIn { audience } = renew else {
-        unreachable!()
-    };
-    assert_eq!(p.view().wait, Some(RunWait::SignIn { audience }));
-
-    // Another tab holds the write lock.
-    let mut m = Model::fresh(US);
-    let mut p = Procedure::new(
-        target(),
-        Options {
-            write_lock: true,
-            ..Options::unattended(Mode::Setup)
-        },
-    );
-    let first = p.start(START_MS);
-    let lock = run_until(
-        &mut p,
-        &mut m,
-        first,
-        |m, r| Ok(m.handle(r)),
-        |c, _| matches!(c, Command::Lock { .. }),
-    );
-    assert!(matches!(lock, Command::Lock { wait: false, .. }));
-    assert_eq!(p.view().stage, RunStage::Lock);
-    assert_eq!(p.view().wait, None, "asking without waiting is no wait yet");
-    let waiting = p.handle(
-        Input::Lock {
-            grant: w365_core::procedure::LockGrant::Busy,
-        },
-        START_MS + 500,
-    );
-    assert!(matches!(waiting, Command::Lock { wait: true, .. }));
-    assert_eq!(
-        p.view().wait,
-        Some(RunWait::Lock {
-            since_ms: START_MS + 500
-        })
-    );
 }
 
 #[test]

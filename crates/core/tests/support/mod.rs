@@ -2,7 +2,10 @@
 #![allow(dead_code)]
 
 pub mod fake_time;
+pub mod hanging;
 pub mod model;
+pub mod tabs;
+pub mod view;
 
 use model::{Model, CALLER, ORIGIN};
 use std::cell::RefCell;
@@ -11,6 +14,7 @@ use w365_core::cloud::{Cloud, CloudEndpoints};
 use w365_core::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
 use w365_core::ids::TenantId;
 use w365_core::preset::Preset;
+use w365_core::procedure::assessment::Assessment;
 use w365_core::procedure::prompt::{Prompt, PromptAnswer};
 use w365_core::procedure::{Answer, Command, Input, Options, Outcome, Procedure, Target};
 use w365_core::record::EnvironmentRef;
@@ -214,7 +218,8 @@ fn input_for(
             *clock = *at_ms;
             Input::Woke
         }
-        // One procedure alone: the lock is free (tests/write_lock.rs plays two).
+        // One procedure alone: the lock is free (tests/write_lock.rs and
+        // tests/two_tabs_one_writer.rs play two).
         Command::Lock { .. } => Input::Lock {
             grant: w365_core::procedure::LockGrant::Acquired,
         },
@@ -359,4 +364,19 @@ pub fn run_answering(
 /// Whether a request is the create of an application user.
 pub fn is_create(req: &HttpRequest) -> bool {
     req.method == Method::Post && req.url.ends_with("/systemusers")
+}
+
+/// Runs an unattended setup against the model, fault-free, agreeing to everything.
+pub fn setup(model: &mut Model) -> (Outcome, Trace, Procedure) {
+    let mut p = Procedure::new(target(), unattended());
+    let (o, t) = run(&mut p, model, no_faults, agree, true);
+    (o, t, p)
+}
+
+/// The assessment a run stopped at; panics on any other outcome.
+pub fn stopped(o: &Outcome) -> &Assessment {
+    match o {
+        Outcome::Stopped { assessment } => assessment,
+        other => panic!("expected Stopped, got {other:?}"),
+    }
 }
