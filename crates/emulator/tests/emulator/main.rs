@@ -3,9 +3,12 @@
 mod clouds;
 mod common;
 mod control;
-mod dataverse;
+mod dataverse_reads;
+mod dataverse_tokens;
+mod dataverse_writes;
 mod discovery_graph;
-mod identity;
+mod identity_authorize;
+mod identity_tokens;
 mod routing;
 mod rules;
 mod scenarios;

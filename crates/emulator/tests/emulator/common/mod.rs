@@ -15,6 +15,11 @@ pub const EU_APP: &str = "5e56ae97-9be1-40d3-938b-99ea52175a30";
 pub const PROD: &str = "https://contosoprod.crm.dynamics.com";
 pub const DISCO: &str = "https://globaldisco.crm.dynamics.com";
 pub const GRAPH: &str = "https://graph.microsoft.com";
+/// What the app asks for to reach discovery: one resource, with a refresh token.
+pub const DISCO_SCOPE: &str =
+    "openid profile offline_access https://globaldisco.crm.dynamics.com/user_impersonation";
+/// What the app asks for at sign-in: discovery and Graph consented at once.
+pub const SIGNIN_SCOPE: &str = "openid profile offline_access https://globaldisco.crm.dynamics.com/user_impersonation https://graph.microsoft.com/Application.Read.All";
 
 pub const HOSTS: &[&str] = &[
     "login.microsoftonline.com",
