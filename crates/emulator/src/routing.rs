@@ -137,6 +137,7 @@ pub async fn route(
     inner: Arc<Inner>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
+    let received_ms = unix_ms();
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
@@ -161,6 +162,7 @@ pub async fn route(
         .map(|(h, _)| h)
         .unwrap_or(&host_header)
         .to_ascii_lowercase();
+    let parts_version = parts.version;
     let req = Req {
         method: parts.method.as_str().to_ascii_uppercase(),
         host,
@@ -227,6 +229,13 @@ pub async fn route(
                 path: full_path,
                 status: None,
                 fault: fault.as_ref().map(describe),
+                received_ms,
+                answered_ms: None,
+                http: match parts_version {
+                    hyper::Version::HTTP_2 => "2",
+                    hyper::Version::HTTP_10 => "1.0",
+                    _ => "1.1",
+                },
                 grant,
             });
             (seq, fault)
@@ -235,8 +244,10 @@ pub async fn route(
     };
     let set_status = |status: Option<u16>| {
         if let Ok(mut sh) = inner.shared.lock() {
-            if let Some(e) = sh.log.iter_mut().find(|e| e.seq == seq) {
+            // Entries are never removed (a reset replaces the whole log), so seq n sits at n - 1.
+            if let Some(e) = sh.log.get_mut(seq as usize - 1).filter(|e| e.seq == seq) {
                 e.status = status;
+                e.answered_ms = Some(unix_ms());
             }
         }
     };
@@ -317,6 +328,13 @@ pub async fn route(
     }
     set_status(Some(resp.status));
     Ok(to_hyper(resp))
+}
+
+/// Now, as Unix time in milliseconds with sub-millisecond precision.
+fn unix_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
 fn describe(a: &Action) -> String {

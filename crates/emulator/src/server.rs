@@ -24,6 +24,15 @@ pub struct LogEntry {
     pub path: String,
     pub status: Option<u16>,
     pub fault: Option<String>,
+    /// When the request reached the emulator, Unix time in ms (sub-ms precision), before
+    /// any added latency: benches line it up with the browser's clock
+    /// (`performance.timeOrigin + performance.now()`) to see where a request waited.
+    pub received_ms: f64,
+    /// When its answer was ready to go out (after latency and processing), Unix ms; `None`
+    /// while in progress or when the connection was dropped.
+    pub answered_ms: Option<f64>,
+    /// The HTTP version it came over (`"1.1"` or `"2"`).
+    pub http: &'static str,
     /// For a token request: what was asked for (never the code, verifier or token).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant: Option<TokenGrant>,
