@@ -40,13 +40,17 @@ function panel(index, { title, yLabel, xs, series, markers = [], format = (v) =>
     out.push(`<line x1="${x0}" x2="${x0 + PANEL.w}" y1="${sy(t)}" y2="${sy(t)}" class="grid"/>`);
     out.push(`<text x="${x0 - 8}" y="${sy(t) + 4}" class="tick" text-anchor="end">${esc(format(t))}</text>`);
   }
+  let lastLabel = -Infinity;
   for (const x of xs) {
     out.push(`<line x1="${sx(x)}" x2="${sx(x)}" y1="${y0 + PANEL.h}" y2="${y0 + PANEL.h + 5}" class="axis"/>`);
-    out.push(`<text x="${sx(x)}" y="${y0 + PANEL.h + 20}" class="tick" text-anchor="middle">${x}</text>`);
+    // Counts close together (1 and 10) would print over each other: the later one moves down.
+    const low = sx(x) - lastLabel < 24;
+    out.push(`<text x="${sx(x)}" y="${y0 + PANEL.h + (low ? 32 : 20)}" class="tick" text-anchor="middle">${x}</text>`);
+    if (!low) lastLabel = sx(x);
   }
   out.push(`<line x1="${x0}" x2="${x0 + PANEL.w}" y1="${y0 + PANEL.h}" y2="${y0 + PANEL.h}" class="axis"/>`);
   out.push(`<line x1="${x0}" x2="${x0}" y1="${y0}" y2="${y0 + PANEL.h}" class="axis"/>`);
-  out.push(`<text x="${x0 + PANEL.w / 2}" y="${y0 + PANEL.h + 42}" class="label" text-anchor="middle">environments</text>`);
+  out.push(`<text x="${x0 + PANEL.w / 2}" y="${y0 + PANEL.h + 46}" class="label" text-anchor="middle">environments</text>`);
   out.push(`<text transform="translate(${x0 - 52} ${y0 + PANEL.h / 2}) rotate(-90)" class="label" text-anchor="middle">${esc(yLabel)}</text>`);
   let legendY = y0 + 6;
   for (const s of series) {

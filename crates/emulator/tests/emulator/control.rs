@@ -242,8 +242,14 @@ async fn request_log_times_each_request_in_unix_ms_and_names_its_protocol() {
     let entry = &log.as_array().expect("log")[0];
     let received = entry["received_ms"].as_f64().expect("received_ms");
     let answered = entry["answered_ms"].as_f64().expect("answered_ms");
-    assert!(before <= received && answered <= after, "{before} {received} {answered} {after}");
-    assert!(answered - received >= 300.0, "the added latency lies between the two");
+    assert!(
+        before <= received && answered <= after,
+        "{before} {received} {answered} {after}"
+    );
+    assert!(
+        answered - received >= 300.0,
+        "the added latency lies between the two"
+    );
     assert_eq!(entry["http"], "1.1");
 }
 
