@@ -1,7 +1,7 @@
 // A copy of the production build whose wasm keeps its function names, for CPU profiles
 // (bench/batch.mjs --profile … --dist target/dist-names) and size breakdowns (twiggy).
 //
-//   node bench/names.mjs [--out target/dist-names]
+//   node bench/names.mjs [--out target/dist-names] [--dist dist]
 //
 // Starts from what `trunk build --release` left behind (dist/ and the wasm cargo linked,
 // target/wasm32-unknown-unknown/release/w365-appuser.wasm) and redoes js/split.mjs's cut,
@@ -17,9 +17,12 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const { values: opts } = parseArgs({ options: { out: { type: "string", default: join(ROOT, "target", "dist-names") } } });
+const { values: opts } = parseArgs({
+  options: { out: { type: "string", default: join(ROOT, "target", "dist-names") }, dist: { type: "string", default: join(ROOT, "dist") } },
+});
 const OUT = resolve(opts.out);
-const DIST = join(ROOT, "dist");
+// Must be the output of the last `trunk build --release` (its wasm is what cargo linked last).
+const DIST = resolve(opts.dist);
 const LINKED = join(ROOT, "target", "wasm32-unknown-unknown", "release", "w365-appuser.wasm");
 if (!existsSync(LINKED) || !existsSync(join(DIST, "index.html"))) throw new Error("run `trunk build --release` first");
 
