@@ -18,7 +18,7 @@
 // --timeline records DevTools' network timeline (protocols, connections, stalls) into FILE.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { describeDetail, describePhase, load, median, runTenant, secs, slim } from "./harness.mjs";
+import { describeDetail, describePhase, environmentTimeline, load, median, runTenant, secs, slim } from "./harness.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -45,8 +45,10 @@ for (let run = 1; run <= RUNS; run += 1) {
   const r = await runTenant({ count: COUNT, latencyMs: LATENCY, dist: opts.dist, profile: opts.profile, timeline: Boolean(opts.timeline) });
   console.log(describePhase("  inspect", r.inspect));
   console.log(describeDetail(r.inspect));
+  console.log(`  per environment (median / p90 / max):\n${environmentTimeline(r.inspect)}`);
   console.log(describePhase(`  batch (${r.configured}/${COUNT} configured)`, r.batch));
   console.log(describeDetail(r.batch));
+  console.log(`  per environment (median / p90 / max):\n${environmentTimeline(r.batch)}`);
   if (opts.timeline) writeFileSync(opts.timeline, JSON.stringify(r.timeline));
   results.push(r);
 }

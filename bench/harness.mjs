@@ -512,6 +512,9 @@ export async function startTimeline(cdp) {
       // Stalled: from the page's request to the moment the browser started sending it.
       stalledMs: t ? t.requestTime * 1000 + t.sendStart - r.issued : null,
       waitMs: t ? t.receiveHeadersEnd - t.sendEnd : null,
+      // A request that opened its connection: how long TCP and TLS took (-1 when reused).
+      connectMs: t && t.connectStart >= 0 ? t.connectEnd - t.connectStart : null,
+      tlsMs: t && t.sslStart >= 0 ? t.sslEnd - t.sslStart : null,
     });
   });
   await cdp.send("Network.enable", { maxTotalBufferSize: 0, maxResourceBufferSize: 0 });
@@ -522,6 +525,8 @@ export async function startTimeline(cdp) {
       const protocols = {};
       for (const r of list) protocols[r.protocol ?? "?"] = (protocols[r.protocol ?? "?"] ?? 0) + 1;
       const stalled = list.map((r) => r.stalledMs).filter((x) => x !== null && x !== undefined);
+      const connects = list.map((r) => r.connectMs).filter((x) => x !== null && x !== undefined);
+      const tls = list.map((r) => r.tlsMs).filter((x) => x !== null && x !== undefined);
       return {
         requests: list.length,
         preflightsSeen: list.filter((r) => r.type === "Preflight" || r.method === "OPTIONS").length,
@@ -530,6 +535,10 @@ export async function startTimeline(cdp) {
         stalledMedianMs: median(stalled),
         stalledP90Ms: quantile(stalled, 0.9),
         stalledMaxMs: stalled.length ? Math.max(...stalled) : NaN,
+        newConnections: connects.length,
+        connectMedianMs: median(connects),
+        connectP90Ms: quantile(connects, 0.9),
+        tlsMedianMs: median(tls),
       };
     },
   };
@@ -631,7 +640,38 @@ export function describeDetail(p) {
   }
   if (p.network) {
     const n = p.network;
-    lines.push(`  DevTools timeline: ${n.requests} requests (${n.preflightsSeen} preflights), protocols ${JSON.stringify(n.protocols)}, ${n.connections} connection(s); stalled before sending median ${n.stalledMedianMs.toFixed(0)} / p90 ${n.stalledP90Ms.toFixed(0)} / max ${n.stalledMaxMs.toFixed(0)} ms`);
+    lines.push(`  DevTools timeline: ${n.requests} requests (${n.preflightsSeen} preflights), protocols ${JSON.stringify(n.protocols)}, ${n.connections} connection(s); stalled before sending median ${n.stalledMedianMs.toFixed(0)} / p90 ${n.stalledP90Ms.toFixed(0)} / max ${n.stalledMaxMs.toFixed(0)} ms; ${n.newConnections} new connection(s), connect (TCP + TLS) median ${n.connectMedianMs.toFixed(0)} / p90 ${n.connectP90Ms.toFixed(0)} ms, TLS median ${n.tlsMedianMs.toFixed(0)} ms`);
   }
   return lines.join("\n");
+}
+
+/**
+ * Each environment's own timeline, summarised over the environments (median / p90 / max,
+ * ms): how long after the phase began it started (its token request, or its first request),
+ * its token request, the time from the token to its first request, each round trip as the
+ * page saw it (first issued → last answered), and the gaps between rounds (the last answer
+ * in → the next round issued: the page's own work). Shows whether time goes to waiting for
+ * a turn, to tokens, to the network or to the page.
+ */
+export function environmentTimeline(phase) {
+  const series = new Map();
+  const add = (key, v) => { if (!series.has(key)) series.set(key, []); series.get(key).push(v); };
+  for (const [host, rounds] of phase.chains) {
+    if (hostKind(host) !== "dataverse") continue;
+    const token = phase.requests.find((r) => r.token && r.scope.split(" ").some((s) => s.includes(`//${host}/`)));
+    const spans = rounds.map((round) => ({ issue: Math.min(...round.map((r) => r.fetch.t0)), done: Math.max(...round.map((r) => r.fetch.t1 ?? r.fetch.t0)) }));
+    const start = token ? token.fetch.t0 : spans[0].issue;
+    add("started after", start - phase.from);
+    if (token) {
+      add("token request", (token.fetch.t1 ?? token.fetch.t0) - token.fetch.t0);
+      add("token → first request", spans[0].issue - (token.fetch.t1 ?? token.fetch.t0));
+    }
+    spans.forEach((s, i) => {
+      add(`round ${i + 1}`, s.done - s.issue);
+      if (i > 0) add(`gap before round ${i + 1}`, s.issue - spans[i - 1].done);
+    });
+    add("whole environment", spans.at(-1).done - start);
+  }
+  const f = (v) => `${median(v).toFixed(0)} / ${quantile(v, 0.9).toFixed(0)} / ${Math.max(...v).toFixed(0)}`;
+  return [...series].map(([k, v]) => `    ${k.padEnd(22)} ${f(v)} ms`).join("\n");
 }
