@@ -10,7 +10,7 @@
 // Unix ms (`performance.timeOrigin + performance.now()`), the clock the emulator's
 // log uses (`received_ms`, `answered_ms`), so page and server line up.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -202,6 +202,47 @@ class HeapSampler {
   stop() { clearInterval(this.timer); }
 }
 
+/**
+ * CPU seconds (user + system, from /proc) used so far by each kind of process this bench
+ * started: Chromium's browser process, its network service, renderers, GPU and other
+ * helpers, and the emulator. Two snapshots' difference says who used the 2 cores.
+ */
+export function processCpu(emulatorPid) {
+  const stat = new Map();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const fields = readFileSync(`/proc/${name}/stat`, "utf8").split(") ")[1].split(" ");
+      stat.set(Number(name), { ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / 100 });
+    } catch { /* gone */ }
+  }
+  const mine = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, s] of stat) if (!mine.has(pid) && mine.has(s.ppid)) { mine.add(pid); grew = true; }
+  }
+  const out = {};
+  for (const pid of mine) {
+    if (pid === process.pid) continue;
+    let kind = "emulator";
+    if (pid !== emulatorPid) {
+      let cmd = "";
+      try { cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8"); } catch { continue; }
+      if (!/chrom/.test(cmd)) continue;
+      const type = cmd.match(/--type=([a-z-]+)/)?.[1];
+      const sub = cmd.match(/--utility-sub-type=([A-Za-z.]+)/)?.[1];
+      kind = !type ? "chromium browser process" : type === "utility" && /network/i.test(sub ?? "") ? "chromium network service" : `chromium ${type}${sub ? ` (${sub})` : ""}`;
+    }
+    out[kind] = (out[kind] ?? 0) + (stat.get(pid)?.cpu ?? 0);
+  }
+  return out;
+}
+
+/** CPU seconds per process kind between two `processCpu` snapshots. */
+export function cpuDelta(before, after) {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => v > 0.005));
+}
+
 /** Main-thread figures between two `bench.metrics()` snapshots (CDP Performance domain), ms. */
 export function mainThread(before, after) {
   const d = (name) => (after[name] ?? 0) - (before[name] ?? 0);
@@ -234,8 +275,8 @@ export function hostKind(host) {
  * emulator's log, round trips per host from the page's fetch log, and the network floor.
  *
  * The floor is what the latency alone would cost if nothing but the sequential exchanges
- * took time: `latency × hops + waits`, where the hops are counted along the longest chain
- * of exchanges that depend on each other:
+ * took time: `latency × hops + waits`, where the hops are counted along the chain of
+ * exchanges that depend on each other:
  *   - discovery first (its requests, each with its preflight), since the environments are
  *     known only from its answer;
  *   - then, per environment, its round trips as the app really made them (a round is the
@@ -248,8 +289,12 @@ export function hostKind(host) {
  *   - waits the service imposed (`Retry-After` of each 429 on the environment's chain,
  *     `retryAfterMs` per 429).
  * Environments are independent servers, so their chains are taken as concurrent: the
- * floor is discovery's chain plus the longest environment's. Local work (the browser, the
- * emulator's CPU) counts zero.
+ * floor is discovery's chain plus one environment's. The benches' environments are all
+ * alike (one template), so that is the median environment's chain: under heavy load a
+ * round's requests can leave the page so far apart that one of them looks like a round of
+ * its own (its token came back after a sibling's answer), which would lengthen the longest
+ * chain without a real round behind it. The spread (fewest and most hops) is reported.
+ * Local work (the browser, the emulator's CPU) counts zero.
  */
 export function analyse({ log, fetches, from, to, latencyMs, retryAfterMs = 0 }) {
   const entries = log.filter((e) => e.received_ms >= from - 5 && e.received_ms <= to + 5);
@@ -338,35 +383,38 @@ export function analyse({ log, fetches, from, to, latencyMs, retryAfterMs = 0 })
   const graphHops = graph.reduce((s, h) => s + h, 0);
   const throttledBy = new Map();
   for (const e of entries) if (e.status === 429) throttledBy.set(hostOf(e.host), (throttledBy.get(hostOf(e.host)) ?? 0) + 1);
-  let longest = { host: null, hops: 0, waitsMs: 0, rounds: [], ms: 0 };
   const environments = [];
+  const candidates = [];
   for (const host of kindHosts("dataverse")) {
     const per = chainOf(host);
     if (per.length && graphHops > per[0]) per[0] = graphHops;
     const total = per.reduce((s, h) => s + h, 0);
     const waitsMs = (throttledBy.get(host) ?? 0) * retryAfterMs;
-    const ms = total * latencyMs + waitsMs;
     const rounds = chains.get(host);
     environments.push({
       host, rounds: rounds.length, hops: total,
       start: rounds[0][0].fetch.t0, end: Math.max(...rounds.at(-1).map((r) => r.fetch.t1 ?? 0)),
     });
-    if (ms > longest.ms) longest = { host, hops: total, waitsMs, rounds: per, ms };
+    candidates.push({ host, hops: total, waitsMs, rounds: per, ms: total * latencyMs + waitsMs });
   }
+  candidates.sort((a, b) => a.ms - b.ms);
+  const typical = candidates.length ? candidates[Math.floor((candidates.length - 1) / 2)] : { host: null, hops: 0, waitsMs: 0, rounds: [], ms: 0 };
   const discoveryHops = discovery.reduce((s, h) => s + h, 0);
   const floor = {
-    ms: (discoveryHops + longest.hops) * latencyMs + longest.waitsMs,
-    hops: discoveryHops + longest.hops,
+    ms: (discoveryHops + typical.hops) * latencyMs + typical.waitsMs,
+    hops: discoveryHops + typical.hops,
     discovery,
     graph,
-    environment: longest.rounds,
-    waitsMs: longest.waitsMs,
-    roundTrips: longest.rounds.length,
+    environment: typical.rounds,
+    waitsMs: typical.waitsMs,
+    roundTrips: typical.rounds.length,
+    spread: candidates.length ? [candidates[0].hops, candidates.at(-1).hops] : [0, 0],
   };
   floor.text = [
     discovery.length ? `discovery ${discovery.join("+")}` : null,
-    longest.rounds.length ? `environment rounds ${longest.rounds.join("+")} (the first with its token request, if one went out${graph.length ? `; Graph beside it: ${graphHops}` : ""})` : null,
-    longest.waitsMs ? `waits ${longest.waitsMs} ms` : null,
+    typical.rounds.length ? `environment rounds ${typical.rounds.join("+")} (the first with its token request, if one went out${graph.length ? `; Graph beside it: ${graphHops}` : ""})` : null,
+    typical.waitsMs ? `waits ${typical.waitsMs} ms` : null,
+    floor.spread[0] !== floor.spread[1] ? `environments ${floor.spread[0]}–${floor.spread[1]} hops` : null,
   ].filter(Boolean).join(", ");
   return { counts, floor, requests, environments, chains };
 }
@@ -557,16 +605,18 @@ export async function runTenant({ count, latencyMs, dist, profile, timeline, sto
     const net = timeline ? await startTimeline(cdp) : null;
     if (storm?.phases.includes("inspect")) await throttleEveryEnvironment(emulator, storm.retryAfterS);
     const signedIn = await signIn(bench);
+    const p0 = processCpu(emulator.pid);
     const m0 = await bench.metrics();
     const cpu0 = bench.emulatorCpu();
     const profiler = profile ? await startProfiler(cdp) : null;
     const dashboard = await bench.mark("dashboard");
+    const p1 = processCpu(emulator.pid);
     const m1 = await bench.metrics();
     const cpu1 = bench.emulatorCpu();
     const storage1 = await bench.storage();
     const rows = await page.getByTestId("env-row").count();
     if (rows !== count) throw new Error(`expected ${count} rows, saw ${rows}`);
-    const inspect = { ms: dashboard - signedIn, from: signedIn, to: dashboard, main: mainThread(m0, m1), emulatorCpu: cpu1 - cpu0 };
+    const inspect = { ms: dashboard - signedIn, from: signedIn, to: dashboard, main: mainThread(m0, m1), emulatorCpu: cpu1 - cpu0, cpu: cpuDelta(p0, p1) };
     if (profiler) inspect.profile = await profiler.save(`${profile}-inspect-${count}.cpuprofile`, inspect.ms);
 
     await page.getByTestId("select-all").check();
@@ -574,13 +624,15 @@ export async function runTenant({ count, latencyMs, dist, profile, timeline, sto
     if (profiler) await profiler.restart();
     const m2 = await bench.metrics();
     const cpu2 = bench.emulatorCpu();
+    const p2 = processCpu(emulator.pid);
     await page.getByTestId("batch-run").click();
     const done = await bench.mark("batchDone");
+    const p3 = processCpu(emulator.pid);
     const m3 = await bench.metrics();
     const cpu3 = bench.emulatorCpu();
     const marks = await bench.marks();
     const pressed = marks["click:batch-run"];
-    const batch = { ms: done - pressed, from: pressed, to: done, main: mainThread(m2, m3), emulatorCpu: cpu3 - cpu2 };
+    const batch = { ms: done - pressed, from: pressed, to: done, main: mainThread(m2, m3), emulatorCpu: cpu3 - cpu2, cpu: cpuDelta(p2, p3) };
     if (profiler) batch.profile = await profiler.save(`${profile}-batch-${count}.cpuprofile`, batch.ms);
 
     const state = await emulator.state();
@@ -628,13 +680,17 @@ export function describeDetail(p) {
   const t = p.tokens;
   const lines = [
     `  token requests ${t.count} (${Object.entries(t.grants).map(([g, n]) => `${g} ${n}`).join(", ") || "none"}; ${t.preflighted} preflighted): median ${Number.isNaN(t.medianMs) ? "—" : t.medianMs.toFixed(0)} ms, max ${Number.isNaN(t.maxMs) ? "—" : t.maxMs.toFixed(0)} ms each, up to ${t.mostAtOnce} at once, first issued to last answered ${secs(t.spanMs)}`,
-    `  environments in flight at once: up to ${p.mostAtOnce}; round trips of the longest: ${p.floor.roundTrips}`,
+    `  environments in flight at once: up to ${p.mostAtOnce}; round trips of the median environment: ${p.floor.roundTrips}`,
     `  issued → preflight at server: ${f(w.toPreflight)}`,
     `  preflight answered → request at server: ${f(w.preflightToRequest)}`,
     `  issued → request at server (no preflight): ${f(w.toRequest)}`,
     `  server time beyond the latency: ${f(w.server)}`,
     `  answered → page has the headers: ${f(w.toPage)}`,
   ];
+  if (p.cpu) {
+    const total = Object.values(p.cpu).reduce((a, b) => a + b, 0);
+    lines.push(`  CPU used: ${total.toFixed(2)} s over ${secs(p.ms)} (${(total / (p.ms / 1000)).toFixed(2)} of this machine's 2 cores): ${Object.entries(p.cpu).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(2)} s`).join(", ")}`);
+  }
   for (const [k, s] of Object.entries(p.storage ?? {})) {
     if (s.calls) lines.push(`  sessionStorage ${k}: ${s.calls} calls, ${(s.chars / 1e6).toFixed(2)} M chars (largest ${(s.largest / 1e3).toFixed(1)} k), ${s.ms.toFixed(0)} ms in the call`);
   }
