@@ -7,6 +7,9 @@
 //                        [--png benchmarks-curve.png] [--json FILE] [--from-json FILE]
 //                        [--budget-inspect-ms MS] [--budget-batch-ms MS] [--max-ratio R] [--dist DIR]
 //
+// "CPU used" is what the bench's own processes (Chromium's and the emulator's) used in the
+// phase, from /proc: against the wall time it shows how much of the 2 cores they got.
+//
 // Budgets apply to the medians at the largest count (issue 11: --budget-inspect-ms 5000
 // --budget-batch-ms 6000 at 200). --from-json redraws a PNG from a saved --json run.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -65,8 +68,9 @@ if (opts["from-json"]) {
 
 const med = (point, phase, f) => median(point.runs.map((r) => f(r[phase])));
 console.log(`\n${results.command} (${results.date}; load ${results.load}); medians:`);
-console.log("| environments | inspected | floor | ratio | batch applied | floor | ratio | requests inspect (preflights, tokens) | requests batch (preflights) | peak JS heap inspect / batch | main thread busy inspect / batch |");
-console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+console.log("| environments | inspected | floor | ratio | batch applied | floor | ratio | requests inspect (preflights, tokens) | requests batch (preflights) | peak JS heap inspect / batch | main thread busy inspect / batch | CPU used inspect / batch |");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
+const cpuTotal = (x) => Object.values(x.cpu ?? {}).reduce((a, b) => a + b, 0) * 1000;
 for (const p of results.points) {
   const row = [
     p.count,
@@ -76,6 +80,7 @@ for (const p of results.points) {
     `${med(p, "batch", (x) => x.counts.requests)} (${med(p, "batch", (x) => x.counts.preflights)})`,
     `${(med(p, "inspect", (x) => x.heapBytes) / 1e6).toFixed(1)} / ${(med(p, "batch", (x) => x.heapBytes) / 1e6).toFixed(1)} MB`,
     `${secs(med(p, "inspect", (x) => x.main.taskMs))} / ${secs(med(p, "batch", (x) => x.main.taskMs))}`,
+    `${secs(med(p, "inspect", cpuTotal))} / ${secs(med(p, "batch", cpuTotal))}`,
   ];
   console.log(`| ${row.join(" | ")} |`);
 }

@@ -121,7 +121,7 @@ export function chart(results) {
     ],
   });
   const heap = panel(2, {
-    title: "Page: peak JS heap (CDP), main thread busy",
+    title: "Peak JS heap, main thread, CPU used",
     yLabel: "MB / seconds",
     xs,
     series: [
@@ -129,6 +129,10 @@ export function chart(results) {
       { label: "peak JS heap, batch (MB)", colour: COLOURS.batch, points: pick("batch", (p) => p.heapBytes / 1e6) },
       { label: "main thread busy, inspection (s)", colour: COLOURS.inspect, dash: "2 3", points: pick("inspect", (p) => s(p.main.taskMs)) },
       { label: "main thread busy, batch (s)", colour: COLOURS.batch, dash: "2 3", points: pick("batch", (p) => s(p.main.taskMs)) },
+      ...(results.points[0].runs[0].inspect.cpu ? [
+        { label: "CPU, Chromium + emulator, inspection (s)", colour: COLOURS.inspect, dash: "8 3 2 3", points: pick("inspect", (p) => Object.values(p.cpu).reduce((a, b) => a + b, 0)) },
+        { label: "CPU, Chromium + emulator, batch (s)", colour: COLOURS.batch, dash: "8 3 2 3", points: pick("batch", (p) => Object.values(p.cpu).reduce((a, b) => a + b, 0)) },
+      ] : []),
     ],
   });
   const note = `${results.command} — ${results.date}, ${results.machine}; load average during the runs ${results.load}. Floor: latency × the sequential exchanges (each round trip with its CORS preflight, the token request before an environment's first round, discovery first); environments concurrent (BENCHMARKS.md).`;
