@@ -10,7 +10,7 @@
 //
 // Issue 11's target: --max-ratio 1.2 (median of the runs, each phase).
 import { parseArgs } from "node:util";
-import { describeDetail, describePhase, load, median, runTenant, secs } from "./harness.mjs";
+import { describeDetail, describePhase, environmentTimeline, load, median, runTenant, secs } from "./harness.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -35,6 +35,7 @@ for (let run = 1; run <= RUNS; run += 1) {
   for (const name of storm.phases) {
     console.log(describePhase(`  ${name}`, r[name]));
     console.log(describeDetail(r[name]));
+    console.log(`  per environment (median / p90 / max):\n${environmentTimeline(r[name])}`);
   }
   if (r.configured !== COUNT) throw new Error(`only ${r.configured} of ${COUNT} environments configured`);
   results.push(r);
