@@ -21,7 +21,7 @@ const { values: opts, positionals } = parseArgs({
 // Browser built-ins (no script URL) and the glue belong to whoever called them. The
 // probe's own self time is counted apart.
 const COMPONENTS = [
-  ["session record: serialise + sessionStorage (run::store)", (f) => /run::store|tab_storage/.test(f.name)],
+  ["session record: clone, serialise, sessionStorage (Session::save_with, run::store)", (f) => /run::store|tab_storage|ui::session::Session::(save_with|add_run)/.test(f.name)],
   ["MSAL (bridge.js: acquireTokenSilent, its cache)", (f) => /bridge\.js$/.test(f.url)],
   ["fetch (gloo-net, the transport, the browser's fetch)", (f) => /gloo_net|api::transport/.test(f.name)],
   ["rendering (Leptos, DOM)", (f) => /tachys|reactive_graph::effect|leptos::(?!task)/.test(f.name)],
