@@ -10,7 +10,10 @@ import {
 
 /** unique_name -> expected status, per scenario (see crates/emulator/SCENARIOS.md). */
 const EXPECTED = {
-  demo: { contosoprod: "needs-setup", contososandbox: "configured", contosodev: "not-installed" },
+  demo: {
+    contosoprod: "needs-setup", contososandbox: "configured", contosodev: "not-installed",
+    contosodefault: "not-installed", contosotraining: "blocked",
+  },
   "not-sysadmin": { contosoprod: "no-access" },
   "not-consented": { contosoprod: "not-consented" },
   "roles-in-child-bu": { contosoprod: "blocked" },
@@ -20,6 +23,9 @@ const EXPECTED = {
   "partial-setup": { contosoprod: "needs-setup" },
   "both-consented": { contosoprod: "needs-setup" },
   eu: { contosoeu: "needs-setup" },
+  "solution-named-otherwise": { contosoprod: "needs-setup" },
+  "roles-without-solution": { contosoprod: "needs-setup" },
+  "old-version": { contosoprod: "not-installed" },
 };
 // batch-200 (200 × needs-setup) is asserted by batch_of_fifty_environments.test.mjs.
 

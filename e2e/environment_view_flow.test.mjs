@@ -24,6 +24,8 @@ test("the guide resumes at the first unconfirmed step after a reload", async (t)
   assert.deepEqual(await guideStatuses(page), ["done", "done", "current", "pending"]);
 
   await page.reload();
+  // The run is offered, not resumed by itself; continuing it resumes the guide.
+  await page.getByTestId("resume-continue").click({ timeout: 20_000 });
   await page.getByTestId("resume-note").waitFor({ timeout: 20_000 });
   await page.locator('[data-testid="guide-step"][data-status="current"]').waitFor({ timeout: 20_000 });
   assert.deepEqual(await guideStatuses(page), ["done", "done", "current", "pending"], "step 3 is current, 1 and 2 done");

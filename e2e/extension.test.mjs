@@ -10,114 +10,63 @@
 // (--remote-debugging-port) sees and drives it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium } from "playwright-core";
 import {
-  ADMIN, CHROMIUM_ARGS, MICROSOFT_HOSTS, PRODUCTION_CONFIG, assertConfigured, environment, loggedRequests,
-  screenshot, startEmulator,
+  ADMIN, PRODUCTION_CONFIG, assertConfigured, environment, loggedRequests, screenshot, startEmulator,
 } from "./support.mjs";
-
-const ROOT = resolve(import.meta.dirname, "..");
-const UNPACKED = join(ROOT, "target", "extension", "unpacked");
-/** Fixed by the manifest's `key`; its redirect URI is registered in every scenario. */
-const EXTENSION_ID = "jnggalibfkfhgecgdpkejcbcgjjfhian";
-
-async function launchWithExtension(emulator) {
-  // The extension as an admin would load it, with the tool's client id configured.
-  const dir = mkdtempSync(join(tmpdir(), "w365-ext-"));
-  const extension = join(dir, "extension");
-  cpSync(UNPACKED, extension, { recursive: true });
-  writeFileSync(join(extension, "config.json"), JSON.stringify(PRODUCTION_CONFIG));
-  const profile = join(dir, "profile");
-  mkdirSync(join(profile, "Default"), { recursive: true });
-  writeFileSync(join(profile, "Default", "Preferences"), JSON.stringify({ profile: { cookie_controls_mode: 0 } }));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    // Extensions load only in the new headless mode, which Playwright's own
-    // `headless: true` does not select.
-    headless: false,
-    args: [
-      ...CHROMIUM_ARGS,
-      "--remote-debugging-port=0",
-      `--disable-extensions-except=${extension}`,
-      `--load-extension=${extension}`,
-      `--host-resolver-rules=${MICROSOFT_HOSTS.map((h) => `MAP ${h} 127.0.0.1:${emulator.port}`).join(", ")}`,
-    ],
-    ignoreHTTPSErrors: true,
-    viewport: { width: 1280, height: 800 },
-  });
-  const port = readFileSync(join(profile, "DevToolsActivePort"), "utf8").split("\n")[0];
-  return {
-    context,
-    cdpEndpoint: `http://127.0.0.1:${port}`,
-    cdp: null,
-    async close() {
-      await this.cdp?.close().catch(() => {});
-      await context.close().catch(() => {});
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+import {
+  EXTENSION_ID, TOKEN_LIKE, assertNoTokens, launchWithExtension, persistedStorage, tokenGrants, waitForAppPage,
+} from "./extension_support.mjs";
 
 /**
- * The app page opened by the extension (side panel or tab). A CDP connection
- * lists the pages that exist when it connects (a side panel opened later does not
- * show up), so it connects anew until the page is there.
+ * The content script's button. Its shadow root is closed, so neither the page nor Playwright's
+ * selectors reach it; DevTools does (DOM.getDocument with `pierce`). Returns where it is, its
+ * text, its shadow root's mode and the CDP session (for `clickFromPage`).
  */
-async function waitForAppPage(browser, url, timeout = 15_000) {
+async function launcher(page, timeout = 15_000) {
+  const cdp = await page.context().newCDPSession(page);
   const deadline = Date.now() + timeout;
-  let seen = [];
+  const find = (node, name) => {
+    if (node.localName === name) return node;
+    for (const child of [...(node.children ?? []), ...(node.shadowRoots ?? [])]) {
+      const found = find(child, name);
+      if (found) return found;
+    }
+    return null;
+  };
   while (Date.now() < deadline) {
-    await browser.cdp?.close().catch(() => {});
-    browser.cdp = await chromium.connectOverCDP(browser.cdpEndpoint);
-    const pages = browser.cdp.contexts().flatMap((c) => c.pages());
-    const page = pages.find((p) => p.url() === url);
-    if (page) return page;
-    seen = pages.map((p) => p.url());
-    await new Promise((r) => setTimeout(r, 250));
+    const { root } = await cdp.send("DOM.getDocument", { depth: -1, pierce: true });
+    const host = find(root, "w365-appuser-launcher");
+    const shadow = host?.shadowRoots?.[0];
+    const button = shadow && find(shadow, "button");
+    if (button) {
+      const { model } = await cdp.send("DOM.getBoxModel", { backendNodeId: button.backendNodeId });
+      const [x1, y1, , , x3, y3] = model.border;
+      const attributes = Object.fromEntries((button.attributes ?? []).reduce((pairs, v, i, all) => (i % 2 ? pairs : [...pairs, [v, all[i + 1]]]), []));
+      return {
+        cdp,
+        backendNodeId: button.backendNodeId,
+        mode: shadow.shadowRootType,
+        testid: attributes["data-testid"],
+        text: (button.children ?? []).filter((c) => c.nodeType === 3).map((c) => c.nodeValue).join(""),
+        x: (x1 + x3) / 2,
+        y: (y1 + y3) / 2,
+      };
+    }
+    await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`no page ${url} opened; pages: ${seen.join(", ")}`);
+  throw new Error("the content script's button did not appear");
 }
 
 /**
- * Everything the extension could have persisted, as seen from one of its pages
- * (or its service worker): the page's sessionStorage and localStorage, and every
- * chrome.storage area the extension can reach (none without the `storage`
- * permission).
+ * The page's own script clicks the real button (as if it had got hold of it): `click()` and a
+ * dispatched MouseEvent, both untrusted.
  */
-function persistedStorage(target) {
-  return target.evaluate(async () => {
-    const dump = (storage) => storage ? Object.entries({ ...storage }) : null;
-    const areas = {};
-    for (const area of ["local", "session", "sync", "managed"]) {
-      const store = globalThis.chrome?.storage?.[area];
-      if (store) areas[area] = await store.get(null).catch((e) => ({ unreadable: String(e) }));
-    }
-    return {
-      sessionStorage: dump(globalThis.sessionStorage),
-      localStorage: dump(globalThis.localStorage),
-      chromeStorage: globalThis.chrome?.storage ? areas : null,
-    };
+async function clickFromPage(button) {
+  const { object } = await button.cdp.send("DOM.resolveNode", { backendNodeId: button.backendNodeId });
+  await button.cdp.send("Runtime.callFunctionOn", {
+    objectId: object.objectId,
+    functionDeclaration: "function () { this.click(); this.dispatchEvent(new MouseEvent('click', { bubbles: true, composed: true })); this.focus(); this.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true })); }",
   });
-}
-
-/** A JWT (header.claims…) or one of MSAL's credential types (its cache keys and entries). */
-const TOKEN_LIKE = /eyJ[\w-]+\.eyJ[\w-]+|accesstoken|refreshtoken|idtoken/i;
-
-/** Names the entries that look like tokens, never their values (a failure must not print a token). */
-function assertNoTokens(where, storage) {
-  const found = Object.entries(storage).flatMap(([store, entries]) => Object.entries(entries ?? {})
-    .filter(([, entry]) => TOKEN_LIKE.test(JSON.stringify(entry)))
-    .map(([, entry]) => `${store}: ${Array.isArray(entry) ? entry[0] : "an entry"}`));
-  assert.deepEqual(found, [], `${where} holds token-like values`);
-}
-
-/** The token endpoint's answered requests, each with its grant type and scope (the emulator's log). */
-function tokenGrants(state) {
-  return loggedRequests(state, { method: "POST", host: /^login\.microsoftonline\.com/, path: /\/oauth2\/v2\.0\/token/ })
-    .map((r) => ({ status: r.status, ...r.grant }));
 }
 
 test("admin-center button opens the extension on that environment, signs in through launchWebAuthFlow and sets it up to verified", async (t) => {
@@ -138,11 +87,13 @@ test("admin-center button opens the extension on that environment, signs in thro
   // The admin center's environment page, served by the emulator under its real host name.
   const admin = await browser.context.newPage();
   await admin.goto(`https://admin.powerplatform.microsoft.com/manage/environments/${prod.id}/hub`);
-  const button = admin.getByTestId("w365-switch");
-  await button.waitFor();
-  assert.equal(await button.innerText(), "Switch Work 365 to the application user");
+  const button = await launcher(admin);
+  assert.equal(button.text, "Switch Work 365 to the application user");
+  assert.equal(button.testid, "w365-switch");
+  assert.equal(button.mode, "closed", "the page's scripts get no handle on the button");
   await screenshot(admin, "extension-admin-center");
-  await button.click();
+  // The admin's own click (a trusted event).
+  await admin.mouse.click(button.x, button.y);
 
   // The side panel (Chromium has one) shows the app with the environment preselected.
   const appUrl = `chrome-extension://${EXTENSION_ID}/index.html?env=${prod.id}`;
@@ -198,9 +149,10 @@ test("admin-center button opens the extension on that environment, signs in thro
   }));
   assert.throws(() => assertNoTokens("a sample", { chromeStorage: { local: { t: "eyJhbGciOi.eyJhdWQiOi.sig" } } }));
 
-  // One code redeemed at sign-in (the discovery scope, consent for Graph with
-  // it); every other token came silently from the refresh token in memory, one
-  // resource per request: Dataverse and Graph.
+  // One code redeemed at sign-in (the discovery scope only: Graph's permission is
+  // admin-consented in the demo tenant, never asked at sign-in); every other token
+  // came silently from the refresh token in memory, one resource per request:
+  // Dataverse and Graph.
   const grants = tokenGrants(after);
   const codes = grants.filter((g) => g.grant_type === "authorization_code");
   assert.equal(codes.length, 1, JSON.stringify(grants));
@@ -216,7 +168,7 @@ test("admin-center button opens the extension on that environment, signs in thro
   t.diagnostic(`side panel sessionStorage keys: ${stored.sessionStorage.map(([k]) => k).join(", ") || "none"}; localStorage keys: ${stored.localStorage.map(([k]) => k).join(", ") || "none"}`);
 });
 
-test("without a user gesture the side panel cannot open: the app opens in a tab beside the admin center and signs in there on that environment", async (t) => {
+test("the page cannot drive the button; where the side panel cannot open, the admin's click opens the app in a tab beside the admin center, once", async (t) => {
   const emulator = await startEmulator({ scenario: "demo", config: PRODUCTION_CONFIG });
   const browser = await launchWithExtension(emulator).catch(async (e) => { await emulator.stop(); throw e; });
   t.after(async () => {
@@ -225,28 +177,48 @@ test("without a user gesture the side panel cannot open: the app opens in a tab 
   });
   const { tenant } = await emulator.state();
   const prod = environment({ tenant, scenario: "demo" }, "contosoprod");
-  if (!browser.context.serviceWorkers().length) await browser.context.waitForEvent("serviceworker");
+  const [worker] = browser.context.serviceWorkers().length
+    ? browser.context.serviceWorkers()
+    : [await browser.context.waitForEvent("serviceworker")];
 
-  // The page presses the button itself, from a script and without any user
-  // activation, as soon as the content script has put it there: the service
-  // worker's sidePanel.open() then throws ("may only be called in response to a
-  // user gesture") and openApp falls back to a tab.
   const admin = await browser.context.newPage();
-  await admin.addInitScript(() => {
-    const timer = setInterval(() => {
-      const button = document.querySelector("w365-appuser-launcher")?.shadowRoot?.querySelector("button");
-      if (!button) return;
-      clearInterval(timer);
-      button.click();
-    }, 100);
-  });
-  const appUrl = `chrome-extension://${EXTENSION_ID}/index.html?env=${prod.id}`;
-  const opened = browser.context.waitForEvent("page", { predicate: (p) => p.url() === appUrl, timeout: 15_000 });
   await admin.goto(`https://admin.powerplatform.microsoft.com/manage/environments/${prod.id}/hub`);
-  const app = await opened;
+  const button = await launcher(admin);
+  const appUrl = `chrome-extension://${EXTENSION_ID}/index.html?env=${prod.id}`;
+  const opened = () => browser.context.pages().filter((p) => p.url() === appUrl).length;
+
+  // The page's scripts find no button (closed shadow root) …
+  assert.equal(await admin.evaluate(() => document.querySelector("w365-appuser-launcher")?.shadowRoot ?? null), null);
+  assert.equal(await admin.evaluate(() => document.querySelectorAll("button").length), 0, "no button in the page's DOM");
+  // … and a script that clicks the real button anyway (untrusted events) opens nothing.
+  await clickFromPage(button);
+  await admin.waitForTimeout(2000);
+  assert.equal(opened(), 0, "a scripted click opened no tab");
+  await assert.rejects(waitForAppPage(browser, appUrl, 1500), /no page/, "a scripted click opened no side panel");
+
+  // A browser where the side panel cannot open (no gesture left, or none at all): the admin's
+  // own click opens the app in a tab next to the admin center.
+  const patched = await worker.evaluate(() => {
+    const refuse = () => Promise.reject(new Error("no side panel here"));
+    try {
+      Object.defineProperty(chrome.sidePanel, "open", { value: refuse, configurable: true, writable: true });
+    } catch {
+      chrome.sidePanel.open = refuse;
+    }
+    return chrome.sidePanel.open === refuse;
+  });
+  assert.ok(patched, "the side panel is made unavailable in the service worker");
+  const tabOpened = browser.context.waitForEvent("page", { predicate: (p) => p.url() === appUrl, timeout: 15_000 });
+  await admin.mouse.click(button.x, button.y);
+  const app = await tabOpened;
   app.setDefaultTimeout(20_000);
   const tabs = browser.context.pages().map((p) => p.url());
   assert.equal(tabs.indexOf(appUrl), tabs.indexOf(admin.url()) + 1, `the app's tab sits next to the admin center's: ${tabs.join(", ")}`);
+  // A second click at once is rate-limited: still one tab.
+  await admin.bringToFront();
+  await admin.mouse.click(button.x, button.y);
+  await admin.waitForTimeout(1500);
+  assert.equal(opened(), 1, "one opening per few seconds per tab");
 
   // Sign-in in the tab: the silent attempt fails quietly, the window signs in.
   await app.getByTestId("sign-in").waitFor();
@@ -263,4 +235,45 @@ test("without a user gesture the side panel cannot open: the app opens in a tab 
   assert.match(await view.innerText(), new RegExp(prod.friendly_name));
   await screenshot(app, "extension-tab-fallback-environment");
   assertNoTokens("the tab's storage", await persistedStorage(app));
+});
+
+test("the admin center's link into the default environment (Default-{tenant}) opens that environment in the extension", async (t) => {
+  const emulator = await startEmulator({ scenario: "demo", config: PRODUCTION_CONFIG });
+  const browser = await launchWithExtension(emulator).catch(async (e) => { await emulator.stop(); throw e; });
+  t.after(async () => {
+    await browser.close();
+    await emulator.stop();
+  });
+  const { tenant } = await emulator.state();
+  const defaultEnv = environment({ tenant, scenario: "demo" }, "contosodefault");
+  assert.equal(defaultEnv.id, `Default-${tenant.id}`);
+  if (!browser.context.serviceWorkers().length) await browser.context.waitForEvent("serviceworker");
+
+  // The id as a link may spell it: the GUID in capitals.
+  const linked = `Default-${tenant.id.toUpperCase()}`;
+  const admin = await browser.context.newPage();
+  await admin.goto(`https://admin.powerplatform.microsoft.com/manage/environments/${linked}/hub`);
+  // The admin's own (trusted) click on the content script's button, in its closed shadow root.
+  const button = await launcher(admin);
+  await admin.mouse.click(button.x, button.y);
+  const app = await waitForAppPage(browser, `chrome-extension://${EXTENSION_ID}/index.html?env=${linked}`);
+  app.setDefaultTimeout(20_000);
+  await app.getByTestId("sign-in").waitFor();
+  const signInWindow = browser.context.waitForEvent("page");
+  await app.getByTestId("sign-in").click();
+  await (await signInWindow).locator(`[data-upn="${ADMIN}"]`).click();
+
+  // The environment view opens by itself on the default environment (discovery's canonical id).
+  const view = app.locator(`[data-testid="environment"][data-env-id="${defaultEnv.id}"]`);
+  await view.waitFor({ timeout: 30_000 });
+  assert.match(await view.innerText(), /Contoso \(default\)/);
+  assert.equal(await app.getByTestId("outcome").getAttribute("data-outcome", { timeout: 30_000 }), "stopped");
+  assert.match(await app.getByTestId("error").innerText(), /not installed/i);
+  await screenshot(app, "extension-default-environment");
+  // Only reads reached it: nothing is written to an environment without Work 365.
+  const after = await emulator.state();
+  assert.deepEqual(after.tenant.environments.find((e) => e.unique_name === "contosodefault").system_users,
+    defaultEnv.system_users);
+  assert.ok(loggedRequests(after, { host: new RegExp(`^${defaultEnv.host.replaceAll(".", "\\.")}`) }).length > 0,
+    "the default environment was inspected");
 });

@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
-  cloudTable, contentScriptMatches, hostPermissions, inlineScripts, manifestForCloud, missingForCloud, packageFiles,
-  permissionProblems,
+  cloudTable, contentScriptMatches, cspSourceAdmits, hostPermissions, inlineScripts, manifestForCloud, matchPatternAdmits,
+  missingForCloud, packageFiles, permissionProblems,
 } from "../js/extension-policy.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -53,6 +53,36 @@ test("each government cloud's build runs the content script on that cloud's admi
       assert.equal(permissionProblems(foreign, table).length, 1, `${cloud} with ${other}'s admin center`);
     }
   }
+});
+
+test("every public-cloud data-center region is reachable, including ones Microsoft adds later, and nothing outside its Dynamics domain", () => {
+  const manifest = rootManifest();
+  const permits = (url) => manifest.host_permissions.some((p) => matchPatternAdmits(p, url));
+  const policy = (url) => publicCloud.hosts.some((source) => cspSourceAdmits(source, url));
+  const regions = ["crm", "crm2", "crm4", "crm11", "crm21", "crm22", "crm30"];
+  for (const region of regions) {
+    const url = `https://contoso.${region}.dynamics.com/api/data/v9.2/WhoAmI`;
+    assert.ok(permits(url), `host permissions miss ${url}`);
+    assert.ok(policy(url), `connect-src misses ${url}`);
+  }
+  for (const url of ["https://evil.com/", "https://x.dynamics.com.evil.com/", "https://dynamics.com.evil.com/", "http://x.crm.dynamics.com/", "https://x.crm.dynamics.cn/"]) {
+    assert.ok(!permits(url), `host permissions admit ${url}`);
+    assert.ok(!policy(url), `connect-src admits ${url}`);
+  }
+  // One pattern for every region (CSP and match patterns allow `*` only as a leading label).
+  assert.deepEqual(manifest.host_permissions.filter((p) => p.startsWith("https://*.")), ["https://*.dynamics.com/*"]);
+  // GCC's build stays within crm9; GCC High within its own domain.
+  assert.ok(tables.gcc.hosts.some((s) => cspSourceAdmits(s, "https://agency.crm9.dynamics.com/")));
+  assert.ok(!tables.gcc.hosts.some((s) => cspSourceAdmits(s, "https://agency.crm22.dynamics.com/")));
+  assert.ok(!tables["gcc-high"].hosts.some((s) => cspSourceAdmits(s, "https://x.crm.dynamics.com/")));
+});
+
+test("the extension's sign-in authority follows config.json's tenant, checked as the app checks it", () => {
+  assert.equal(publicCloud.authority, "https://login.microsoftonline.com/organizations");
+  assert.equal(cloudTable("public", "Contoso.OnMicrosoft.com").authority, "https://login.microsoftonline.com/contoso.onmicrosoft.com");
+  assert.equal(cloudTable("gcc-high", "8F3C2A1E-5B7D-4E9A-9C1F-2D6E8A4B7C30").authority,
+    "https://login.microsoftonline.us/8f3c2a1e-5b7d-4e9a-9c1f-2d6e8a4b7c30");
+  assert.throws(() => cloudTable("public", "https://login.microsoftonline.com/contoso.com"));
 });
 
 test("the check refuses an extra permission, a broad host, a second content-script site and a script in every frame", () => {

@@ -71,6 +71,11 @@ export async function startEmulator({ scenario = "demo", config = null, latencyM
       if (response.status >= 300) throw new Error(`revoke refused: ${response.status} ${response.body}`);
       return JSON.parse(response.body);
     },
+    /** The next `count` code redemptions answer with an id token carrying another nonce. */
+    async wrongNonce(count = 1) {
+      const response = await control(base, "POST", "/_emulator/wrong-nonce", { count });
+      if (response.status >= 300) throw new Error(`wrong-nonce refused: ${response.status} ${response.body}`);
+    },
     /** Reloads a scenario (and clears the request log and faults). */
     async reset(name) {
       const response = await control(base, "POST", "/_emulator/reset", name ? { scenario: name } : undefined);
@@ -101,6 +106,19 @@ function control(base, method, path, json) {
     if (body) req.write(body);
     req.end();
   });
+}
+
+/**
+ * A shipped scenario changed by `change` (which edits the parsed JSON in place), written to a
+ * temporary file whose path `startEmulator({ scenario })` takes like a scenario name.
+ */
+export function scenarioVariant(name, change) {
+  const scenario = JSON.parse(readFileSync(join(ROOT, "crates", "emulator", "scenarios", `${name}.json`), "utf8"));
+  change(scenario);
+  const dir = mkdtempSync(join(tmpdir(), "w365-scenario-"));
+  const path = join(dir, `${name}-variant.json`);
+  writeFileSync(path, JSON.stringify(scenario));
+  return path;
 }
 
 /** Production configuration: Microsoft's public cloud, our client id. */
@@ -153,8 +171,8 @@ export const MICROSOFT_HOSTS = [
  * configuration. The profile allows third-party cookies so that ssoSilent's hidden
  * iframe can carry the sign-in session, as a browser that allows them would.
  */
-export async function launchBrowser(emulator, { mapHosts = true } = {}) {
-  const args = [...CHROMIUM_ARGS];
+export async function launchBrowser(emulator, { mapHosts = true, extraArgs = [] } = {}) {
+  const args = [...CHROMIUM_ARGS, ...extraArgs];
   if (mapHosts) {
     const rules = MICROSOFT_HOSTS.map((host) => `MAP ${host} 127.0.0.1:${emulator.port}`).join(", ");
     args.push(`--host-resolver-rules=${rules}`);
@@ -200,9 +218,9 @@ export async function screenshot(page, name) {
 // request log, the browser's own request log, accessibility, downloads.
 // The page is driven only through the `data-testid` hooks of issue 4 §10.
 
-/** Every row status of issue 4 §10 that ends a row's inspection. */
+/** Every row status of issue 4 §10 that ends a row's inspection (`unusable`: never inspected). */
 export const FINAL_ROW_STATUSES = [
-  "not-installed", "no-access", "not-consented", "needs-setup", "configured", "blocked", "error",
+  "not-installed", "no-access", "not-consented", "needs-setup", "configured", "blocked", "error", "unusable",
 ];
 
 export const WORK365_ROLES = ["Work 365 Service", "Work 365 Portal Service"];
@@ -213,11 +231,12 @@ export const EU_APP_ID = "5e56ae97-9be1-40d3-938b-99ea52175a30";
  * Starts an emulator and a browser mapped onto it, opens a page, and registers
  * cleanup on the test `t`. Returns { emulator, browser, page }.
  */
-export async function openSession(t, { scenario = "demo", latencyMs = 0, config = PRODUCTION_CONFIG } = {}) {
+export async function openSession(t, { scenario = "demo", latencyMs = 0, config = PRODUCTION_CONFIG, extraArgs = [] } = {}) {
+  // A scenario given as a file (scenarioVariant) is read by the emulator as a path.
   const emulator = await startEmulator({ scenario, config, latencyMs });
   let browser;
   try {
-    browser = await launchBrowser(emulator);
+    browser = await launchBrowser(emulator, { extraArgs });
   } catch (error) {
     await emulator.stop();
     throw error;
@@ -293,7 +312,7 @@ export async function waitForStepsSettled(page, { timeout = 30_000 } = {}) {
   await page.getByTestId("step").first().waitFor({ timeout });
   await page.waitForFunction(() => {
     const steps = [...document.querySelectorAll('[data-testid="step"]')];
-    return steps.length > 0 && steps.every((s) => ["done", "skipped", "failed"].includes(s.dataset.status));
+    return steps.length > 0 && steps.every((s) => ["done", "skipped", "failed", "unknown"].includes(s.dataset.status));
   }, undefined, { timeout, polling: 100 });
   return stepStatuses(page);
 }

@@ -1,5 +1,5 @@
 // Resilience: a storm of 429s on a write is waited out with a visible countdown;
-// a reload in the middle of a run resumes it without repeating a write.
+// a reload in the middle of a run offers to resume it, and continuing repeats no write.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -43,7 +43,7 @@ test("throttling storm: three 429s on the create are waited out with a countdown
   assertOnlyCloudHosts(assert, browser, emulator);
 });
 
-test("reload mid-run: the run resumes from sessionStorage and the application user is created once", async (t) => {
+test("reload mid-run: the run is offered from sessionStorage, continues when the admin says so, and the application user is created once", async (t) => {
   const { emulator, browser, page } = await openSession(t, { scenario: "demo" });
   const prod = environment(await emulator.state(), "contosoprod");
   await openDashboard(page, emulator);
@@ -57,8 +57,15 @@ test("reload mid-run: the run resumes from sessionStorage and the application us
   assert.equal(loggedRequests(during, { method: "POST", path: CREATE_USER, processed: true }).length, 1, "created before the reload");
 
   await page.reload();
-  // No click: the interrupted environment reopens by itself and says so.
+  // Nothing resumes by itself: the dashboard offers the interrupted run, plan already confirmed.
+  const offer = page.getByTestId("resume");
+  await offer.waitFor({ timeout: 20_000 });
+  assert.equal(await offer.getAttribute("data-slot"), "view");
+  assert.match(await offer.innerText(), /1 environment was being set up when this page closed/);
+  assert.equal(await page.getByTestId("environment").count(), 0, "no environment reopened by itself");
+  await page.getByTestId("resume-continue").click();
   await page.getByTestId("resume-note").waitFor({ timeout: 20_000 });
+  assert.equal(await page.getByTestId("resume-note").getAttribute("data-plan-confirmed"), "true");
   await page.locator(`[data-testid="environment"][data-env-id="${prod.id}"]`).waitFor();
   assert.equal(await finishRun(page, { timeout: 30_000 }), "configured");
   // Let the hung request finish server-side before reading the log.

@@ -2,13 +2,18 @@
 // id in the page's address (…/environments/{id}/…), and offers a button that
 // opens the extension with that environment preselected. It reads nothing else
 // from the page and never receives a token.
+//
+// The page cannot drive the button: it lives in a closed shadow root (the page's
+// scripts get no handle on it), and only a click the browser itself reports as
+// the person's (`event.isTrusted`) opens anything; a click a script makes or
+// dispatches is ignored. The service worker rate-limits opening on top.
 (() => {
   const ENVIRONMENT_PATH = /\/environments\/(?:environment\/)?((?:Default-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?=\/|$)/i;
   const LABEL = "Switch Work 365 to the application user";
 
-  // A shadow root keeps the page's styles away from the button (open, so tests can reach it).
+  // A closed shadow root keeps the page's styles and scripts away from the button.
   const host = document.createElement("w365-appuser-launcher");
-  const root = host.attachShadow({ mode: "open" });
+  const root = host.attachShadow({ mode: "closed" });
   const style = document.createElement("style");
   style.textContent = `
     button { position: fixed; right: 1.5rem; bottom: 1.5rem; z-index: 2147483647;
@@ -24,8 +29,9 @@
   root.append(style, button);
 
   let environmentId = null;
-  button.addEventListener("click", () => {
-    if (!environmentId) return;
+  button.addEventListener("click", (event) => {
+    // Only the person's own click (or key press on the focused button) counts.
+    if (!event.isTrusted || !environmentId) return;
     chrome.runtime.sendMessage({ type: "open-environment", environmentId }).catch(() => {});
   });
 

@@ -3,16 +3,29 @@
 // JSON in, JSON out, and a rejected promise carries a JSON error
 // {kind, code, message}. Access tokens leave this file only as the resolved
 // value of `acquireToken`, straight into the request that needs them.
+//
+// Every token lives in this page's memory only (MSAL's memoryStorage): gone on a
+// reload, when the page signs in again silently with the admin's login hint. The
+// only thing MSAL 5 still writes to sessionStorage with memoryStorage is its
+// interaction flag `msal.interaction.status` ({clientId, type}) while a popup
+// is open: its temporary cache is sessionStorage, not configurable in MSAL 5.
 import {
   PublicClientApplication,
+  AuthError,
   InteractionRequiredAuthError,
   BrowserAuthError,
   CacheLookupPolicy,
 } from "@azure/msal-browser";
+import { nonceCheckingNetworkClient } from "./nonce_guard.mjs";
 
 let app = null;
+// Asked for at sign-in: the Dynamics permission (discovery and every environment).
 let loginScopes = [];
-let extraScopes = [];
+// Never asked for at sign-in, in a prompt or a hidden iframe: only redeemed from the
+// refresh token, so that a permission nobody consented to (Graph's
+// Application.Read.All) answers "interaction required" at once and never blocks
+// sign-in (Entra's "Need admin approval").
+let optionalScopes = [];
 // In a browser extension the tokens live only in the extension page's memory
 // (MSAL's memoryStorage), gone when the side panel or tab closes. MSAL cannot
 // open its popup or iframe on the redirect URI there (`https://{id}.chromiumapp.org/`
@@ -36,10 +49,16 @@ function fail(kind, code, message) {
 function toBridgeError(err) {
   const code = (err && (err.errorCode || err.name)) || "unknown";
   const message = (err && (err.errorMessage || err.message)) || String(err);
+  // Entra's own refusals that the admin fixes in config.json or in Entra.
+  const aadsts = message.match(/AADSTS(\d+)/)?.[1];
+  if (aadsts === "50194") return fail("tenant_required", "AADSTS50194", message);
+  if (aadsts === "90002") return fail("unknown_tenant", "AADSTS90002", message);
+  if (aadsts === "65004" || code === "access_denied") return fail("consent_declined", aadsts ? `AADSTS${aadsts}` : code, message);
   if (err instanceof InteractionRequiredAuthError || code === "login_required" ||
       code === "interaction_required" || code === "consent_required" ||
       code === "no_account_error" || code === "no_tokens_found" ||
-      code === "redirect_bridge_timeout" || code === "monitor_window_timeout") {
+      code === "redirect_bridge_timeout" || code === "monitor_window_timeout" ||
+      err?.subError === "redirect_bridge_timeout" || err?.subError === "monitor_window_timeout") {
     return fail("interaction_required", code, message);
   }
   if (code === "user_cancelled" || code === "popup_window_error" ||
@@ -66,11 +85,11 @@ function requireApp() {
   if (!app) throw new Error(fail("other", "not_initialised", "the sign-in bridge was used before init"));
 }
 
-// config: {clientId, authority, knownAuthorities[], redirectUri, loginScopes[], extraScopes[]}
+// config: {clientId, authority, knownAuthorities[], redirectUri, loginScopes[], optionalScopes[]}
 export async function bridgeInit(configJson) {
   const config = JSON.parse(configJson);
   loginScopes = config.loginScopes || [];
-  extraScopes = config.extraScopes || [];
+  optionalScopes = config.optionalScopes || [];
   extension = Boolean(config.browserExtension);
   if (extension) {
     const given = globalThis.chrome?.identity?.getRedirectURL?.();
@@ -80,7 +99,8 @@ export async function bridgeInit(configJson) {
     }
     clientId = config.clientId;
     redirectUri = config.redirectUri;
-    // Entra's v2 endpoint under the configured authority (…/organizations).
+    // Entra's v2 endpoint under the configured authority (…/organizations, or the
+    // configured directory for a single-tenant registration).
     authorizeEndpoint = `${config.authority.replace(/\/+$/, "")}/oauth2/v2.0/authorize`;
   }
   try {
@@ -92,10 +112,13 @@ export async function bridgeInit(configJson) {
         redirectUri: config.redirectUri,
         postLogoutRedirectUri: config.postLogoutRedirectUri || config.redirectUri,
       },
-      // Never localStorage: tokens must not outlive the tab. The static site keeps
-      // MSAL's cache in sessionStorage (its popup and redirect flows need it); the
-      // extension keeps everything in memory (it uses neither flow).
-      cache: { cacheLocation: extension ? "memoryStorage" : "sessionStorage" },
+      // Tokens, accounts and MSAL's metadata in this page's memory only: never
+      // sessionStorage or localStorage. The popup and the hidden iframe work with
+      // memory; only MSAL's redirect flow would not, and it is not used.
+      cache: { cacheLocation: "memoryStorage" },
+      // The extension redeems codes of its own requests: its network client checks
+      // the id token's nonce before MSAL sees (and caches) anything.
+      system: extension ? { networkClient: nonceCheckingNetworkClient(expectedNonces, send, nonceMismatch) } : {},
     });
     await app.initialize();
   } catch (err) {
@@ -108,11 +131,12 @@ export async function bridgeInit(configJson) {
   return accountJson(account);
 }
 
-// Reuses an existing Microsoft session without showing anything.
+// Reuses an existing Microsoft session without showing anything; `loginHint` is
+// the username of this tab's last sign-in (after a reload), or empty.
 export async function bridgeSsoSilent(loginHint) {
   requireApp();
   try {
-    const request = { scopes: loginScopes, extraScopesToConsent: extraScopes };
+    const request = { scopes: loginScopes };
     if (loginHint) request.loginHint = loginHint;
     const result = extension
       ? await viaIdentityApi({ ...request, prompt: "none" }, false)
@@ -124,18 +148,93 @@ export async function bridgeSsoSilent(loginHint) {
   }
 }
 
-// One consent prompt for every resource the tool needs (extraScopesToConsent),
-// so that later silent token requests for Dataverse and Graph succeed.
+// Signs in for the Dynamics permission only: discovery and every environment are
+// one resource application, so later silent requests for environments succeed.
+// Graph is never asked for here (see optionalScopes).
 export async function bridgeSignInPopup() {
   requireApp();
   try {
-    const request = { scopes: loginScopes, extraScopesToConsent: extraScopes, prompt: "select_account" };
-    const result = extension ? await viaIdentityApi(request, true) : await app.loginPopup(request);
+    const request = { scopes: loginScopes, prompt: "select_account" };
+    const result = extension ? await viaIdentityApi(request, true) : await popupSignIn(request);
     app.setActiveAccount(result.account);
     return accountJson(result.account);
   } catch (err) {
     throw toBridgeError(err);
   }
+}
+
+// Signs the runs' operator in again (the sign-in-again button). The runs belong to the account
+// that started them: another account is refused, its tokens dropped at once, and the operator
+// stays the active account, so no request is ever sent as the other one.
+export async function bridgeSignInAgain(homeAccountId, loginHint) {
+  requireApp();
+  const operator = app.getAllAccounts().find((a) => a.homeAccountId === homeAccountId) || app.getActiveAccount();
+  let result;
+  try {
+    const request = { scopes: loginScopes, prompt: "select_account", loginHint };
+    result = extension ? await viaIdentityApi(request, true) : await popupSignIn(request);
+  } catch (err) {
+    throw toBridgeError(err);
+  }
+  if (result.account?.homeAccountId !== homeAccountId) {
+    await app.clearCache({ account: result.account }).catch(() => {});
+    if (operator) app.setActiveAccount(operator);
+    throw fail("wrong_account", "wrong_account", `signed in as ${result.account?.username || "another account"}, not as ${loginHint}`);
+  }
+  app.setActiveAccount(result.account);
+  return accountJson(result.account);
+}
+
+// The redirect page's "Microsoft answered" signal (js/redirect.js).
+const ANSWERED_CHANNEL = "w365-appuser.sign-in-answered";
+
+// MSAL 5's popup flow waits for the redirect page's answer and does not notice a
+// window closed without one (it times out after a minute). A window the admin
+// closed, or one that stayed on a Microsoft error page, is "cancelled" at once;
+// MSAL's own wait is superseded by the next sign-in (overrideInteractionInProgress).
+async function popupSignIn(request) {
+  // Watching first: MSAL opens the window synchronously, before its first await.
+  const closed = watchNextPopup();
+  const login = app.loginPopup({ ...request, overrideInteractionInProgress: true });
+  try {
+    return await Promise.race([login, closed.withoutAnswer]);
+  } finally {
+    closed.stop();
+    login.catch(() => {});
+  }
+}
+
+// Watches the window the next window.open makes: `withoutAnswer` rejects with
+// user_cancelled when it is closed before the redirect page said Microsoft answered.
+function watchNextPopup() {
+  const open = window.open;
+  let popup = null;
+  let answered = false;
+  let timer;
+  const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(ANSWERED_CHANNEL) : null;
+  if (channel) channel.onmessage = () => { answered = true; };
+  window.open = function (...args) {
+    window.open = open;
+    popup = open.apply(this, args);
+    return popup;
+  };
+  const withoutAnswer = new Promise((_, reject) => {
+    timer = setInterval(() => {
+      if (popup?.closed && !answered && channel) {
+        clearInterval(timer);
+        reject(authError("user_cancelled", "the sign-in window was closed before Microsoft answered"));
+      }
+    }, 250);
+  });
+  withoutAnswer.catch(() => {});
+  return {
+    withoutAnswer,
+    stop() {
+      clearInterval(timer);
+      if (window.open !== open) window.open = open;
+      channel?.close();
+    },
+  };
 }
 
 // One resource per call, as Entra requires.
@@ -146,8 +245,11 @@ export async function bridgeAcquireToken(scope) {
   try {
     const request = { scopes: [scope], account };
     // An extension page cannot run MSAL's hidden-iframe renewal (its redirect URI
-    // exists only for chrome.identity): past the refresh token, sign in again.
-    if (extension) request.cacheLookupPolicy = CacheLookupPolicy.AccessTokenAndRefreshToken;
+    // exists only for chrome.identity): past the refresh token, sign in again. An
+    // optional scope never goes to the iframe either: prompt=none grants no consent.
+    if (extension || optionalScopes.includes(scope)) {
+      request.cacheLookupPolicy = CacheLookupPolicy.AccessTokenAndRefreshToken;
+    }
     const result = await app.acquireTokenSilent(request);
     return result.accessToken;
   } catch (err) {
@@ -191,10 +293,10 @@ const OIDC_SCOPES = ["openid", "profile", "offline_access"];
 // One sign-in through chrome.identity.launchWebAuthFlow, tokens kept by MSAL in
 // memory. The authorization request is ours (MSAL has no redirect flow with
 // memoryStorage): PKCE S256, state and nonce from crypto.getRandomValues, the
-// scopes of every resource (MSAL's extraScopesToConsent) so that later silent
-// requests for Dataverse and Graph need no prompt. The answer must come back to
-// the redirect URI with our state; MSAL redeems its code with our verifier
-// (acquireTokenByCode), and the id token must carry our nonce.
+// Dynamics scope only (never Graph's, as for the static page). The answer must
+// come back to the redirect URI with our state; MSAL redeems its code with our
+// verifier (acquireTokenByCode), and the network client refuses the answer unless
+// its id token carries our nonce, before MSAL keeps anything.
 // `interactive: false` is the extension's ssoSilent: it succeeds only when the
 // Microsoft session cookie answers prompt=none without showing anything.
 async function viaIdentityApi({ prompt, loginHint }, interactive) {
@@ -208,7 +310,7 @@ async function viaIdentityApi({ prompt, loginHint }, interactive) {
     response_type: "code",
     response_mode: "fragment",
     redirect_uri: redirectUri,
-    scope: [...new Set([...loginScopes, ...extraScopes, ...OIDC_SCOPES])].join(" "),
+    scope: [...new Set([...loginScopes, ...OIDC_SCOPES])].join(" "),
     state,
     nonce,
     code_challenge: challenge,
@@ -229,23 +331,58 @@ async function viaIdentityApi({ prompt, loginHint }, interactive) {
     throw authError(interactive ? "user_cancelled" : "interaction_required", message);
   }
   const code = authorizationCode(responseUrl, state);
-  // MSAL's acquireTokenByCode is made for hybrid-SPA codes, which are not bound to
-  // a redirect URI, so it leaves redirect_uri out of the token request; Entra then
-  // refuses an ordinary code (AADSTS700009, msal issues 7425 and 7728). It goes in
-  // as an extra body parameter.
-  const result = await app.acquireTokenByCode({
-    code,
-    codeVerifier: verifier,
-    redirectUri,
-    scopes: loginScopes,
-    extraParameters: { redirect_uri: redirectUri },
-  });
-  // MSAL checks the nonce only for answers of its own requests.
-  if (result.idTokenClaims?.nonce !== nonce) {
-    await app.clearCache({ account: result.account }).catch(() => {});
-    throw authError("nonce_mismatch", "the id token does not carry the nonce of this sign-in request");
+  // MSAL checks the nonce only for answers of its own requests, and only after it
+  // has cached them: the network client checks it first (nonceCheckingNetworkClient).
+  expectedNonces.set(code, nonce);
+  try {
+    // MSAL's acquireTokenByCode is made for hybrid-SPA codes, which are not bound to
+    // a redirect URI, so it leaves redirect_uri out of the token request; Entra then
+    // refuses an ordinary code (AADSTS700009, msal issues 7425 and 7728). It goes in
+    // as an extra body parameter.
+    return await app.acquireTokenByCode({
+      code,
+      codeVerifier: verifier,
+      redirectUri,
+      scopes: loginScopes,
+      extraParameters: { redirect_uri: redirectUri },
+    });
+  } finally {
+    expectedNonces.delete(code);
   }
-  return result;
+}
+
+// The nonce each code of ours must come back with, by code, while it is redeemed
+// (checked by js/nonce_guard.mjs before MSAL sees the answer).
+const expectedNonces = new Map();
+
+function nonceMismatch(correlationId) {
+  return new AuthError("nonce_mismatch", correlationId,
+    "the id token does not carry the nonce of this sign-in request; nothing of the answer was kept");
+}
+
+// One request, answered as MSAL's FetchClient answers: {headers, body (JSON), status};
+// a request that could not be sent or an answer that is not JSON is MSAL's error.
+async function send(method, url, options = {}) {
+  const correlationId = options.correlationId || "";
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: new Headers(options.headers || {}),
+      body: method === "POST" ? options.body || "" : undefined,
+    });
+  } catch {
+    const code = navigator.onLine === false ? "no_network_connectivity"
+      : method === "GET" ? "get_request_failed" : "post_request_failed";
+    throw new BrowserAuthError(code, correlationId);
+  }
+  const headers = {};
+  response.headers.forEach((value, name) => { headers[name] = value; });
+  try {
+    return { headers, body: await response.json(), status: response.status };
+  } catch {
+    throw new BrowserAuthError("failed_to_parse_response", correlationId);
+  }
 }
 
 // The code from launchWebAuthFlow's answer, once it is proven to answer our own

@@ -28,14 +28,46 @@ export const ALLOWED_PERMISSIONS = ["identity", "sidePanel", "storage"];
  * script offers its button (`Cloud::admin_center`; null where Microsoft
  * documents none, as for China).
  */
-export function cloudTable(cloud = "public") {
-  const out = execFileSync("cargo", ["run", "--quiet", "-p", "w365-core", "--example", "cloud_hosts", "--", cloud], {
+export function cloudTable(cloud = "public", tenant = undefined) {
+  const args = ["run", "--quiet", "-p", "w365-core", "--example", "cloud_hosts", "--", cloud];
+  if (tenant !== undefined) args.push(String(tenant));
+  const out = execFileSync("cargo", args, {
     cwd: ROOT,
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const { hosts, adminCenter } = JSON.parse(out);
-  return { cloud, hosts, adminCenter: adminCenter ?? null };
+  const { hosts, adminCenter, authority } = JSON.parse(out);
+  return { cloud, hosts, adminCenter: adminCenter ?? null, authority };
+}
+
+/**
+ * Whether a Chrome match pattern (`https://host/*`, `https://*.domain/*`) admits `url`.
+ * `*.` stands for any subdomain and the domain itself, as Chrome reads it.
+ */
+export function matchPatternAdmits(pattern, url) {
+  const m = pattern.match(/^(https):\/\/(\*|\*\.[^/*]+|[^/*]+)(\/.*)$/);
+  if (!m) return false;
+  const target = new URL(url);
+  if (`${m[1]}:` !== target.protocol) return false;
+  const host = target.hostname;
+  const ok = m[2] === "*" ? true
+    : m[2].startsWith("*.") ? host === m[2].slice(2) || host.endsWith(m[2].slice(1))
+      : host === m[2];
+  if (!ok) return false;
+  const path = new RegExp(`^${m[3].split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  return path.test(target.pathname + target.search);
+}
+
+/**
+ * Whether a CSP host source (`https://host`, `https://*.domain`) admits `url`: `*.` stands
+ * for one or more subdomain labels, never the domain itself (CSP Level 3).
+ */
+export function cspSourceAdmits(source, url) {
+  const m = source.match(/^https:\/\/(\*\.)?([^/*:]+)(:\d+)?$/);
+  if (!m) return false;
+  const target = new URL(url);
+  if (target.protocol !== "https:" || (m[3] ?? "") !== (target.port ? `:${target.port}` : "")) return false;
+  return m[1] ? target.hostname.endsWith(`.${m[2]}`) : target.hostname === m[2];
 }
 
 /** The content script's match patterns: the cloud's admin center, or none. */

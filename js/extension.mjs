@@ -5,7 +5,8 @@
 //
 //   node js/extension.mjs [--config FILE] [--out DIR]
 //
-// --config replaces dist/config.json (the tool's client id and cloud); --out
+// --config replaces dist/config.json (the tool's client id, cloud and, for a
+// single-tenant app registration, its tenant); --out
 // defaults to target/extension. Run after `trunk build --release`.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
@@ -30,7 +31,9 @@ if (cloud === "custom") throw new Error("the extension's host permissions come f
 // Host permissions and the content script's sites come from the configured
 // cloud's row of the core's cloud table (its hosts, its admin center). The root
 // manifest carries the public cloud's, checked here; another cloud gets its own.
-const table = cloudTable(cloud);
+// `tenant` (a single-tenant registration's directory) is checked by the same
+// rules as the app's; the sign-in host is the cloud's whatever the directory.
+const table = cloudTable(cloud, config.tenant);
 const root = JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8"));
 if (cloud === "public") {
   const missing = missingForCloud(root, table);
@@ -43,8 +46,9 @@ if (problems.length) throw new Error(`manifest.json asks for more than it may:\n
 const unpacked = join(out, "unpacked");
 rmSync(unpacked, { recursive: true, force: true });
 mkdirSync(unpacked, { recursive: true });
-// The static site's redirect page is not needed: chrome.identity takes the answer.
-const STATIC_ONLY = new Set(["redirect.html", "redirect.js"]);
+// The static site's redirect page is not needed: chrome.identity takes the answer. Nor are
+// the static hosts' header files: extension pages get their policy from the manifest.
+const STATIC_ONLY = new Set(["redirect.html", "redirect.js", "_headers", "staticwebapp.config.json"]);
 cpSync(dist, unpacked, { recursive: true, filter: (src) => !STATIC_ONLY.has(relative(dist, src)) });
 cpSync(join(ROOT, "extension"), join(unpacked, "extension"), { recursive: true });
 writeFileSync(join(unpacked, "config.json"), JSON.stringify(config, null, 2) + "\n");
@@ -63,7 +67,7 @@ const entries = files.map((file) => [file, file === "manifest.json"
   : readFileSync(join(unpacked, file))]);
 const zipPath = join(out, `w365-appuser-extension-${manifest.version}.zip`);
 writeFileSync(zipPath, zip(entries));
-console.log(`extension: ${relative(ROOT, unpacked)}/ (${files.length} files), ${relative(ROOT, zipPath)} (${statSync(zipPath).size} bytes)`);
+console.log(`extension: ${relative(ROOT, unpacked)}/ (${files.length} files), ${relative(ROOT, zipPath)} (${statSync(zipPath).size} bytes); signs in at ${table.authority}`);
 
 // A minimal ZIP writer (deflate, no extra fields, a fixed 1980-01-01 time so the
 // same input gives the same bytes).

@@ -2,6 +2,7 @@
 
 use w365_core::cloud::{origin_of, Cloud};
 
+use crate::api::transport::scope_for;
 use crate::bridge::msal::MsalConfig;
 use crate::config::AppConfig;
 
@@ -32,13 +33,12 @@ pub fn redirect_uri(page_url: &str) -> String {
     format!("{base}{REDIRECT_PAGE}")
 }
 
-/// MSAL's configuration for the page at `page_url` (see [`redirect_uri`]).
+/// MSAL's configuration for the page at `page_url` (see [`redirect_uri`]): the authority of
+/// the configured directory (`organizations` without one), and the Dynamics permission as the
+/// only one asked for at sign-in. Graph's is optional: redeemed silently or not at all.
 pub fn msal_config(config: &AppConfig, client_id: &str, page_url: &str) -> MsalConfig {
     let endpoints = &config.endpoints;
-    let authority = format!(
-        "{}/organizations",
-        endpoints.authority.trim_end_matches('/')
-    );
+    let authority = endpoints.authority_for(&config.tenant);
     // MSAL only trusts the authorities it has built in; any other host (a custom
     // cloud, the demo tenant) has to be named.
     let known_authorities = if matches!(config.cloud, Cloud::Custom(_)) {
@@ -57,10 +57,7 @@ pub fn msal_config(config: &AppConfig, client_id: &str, page_url: &str) -> MsalC
             "{}/user_impersonation",
             endpoints.discovery.trim_end_matches('/')
         )],
-        extra_scopes: vec![format!(
-            "{}/Application.Read.All",
-            endpoints.graph.trim_end_matches('/')
-        )],
+        optional_scopes: vec![scope_for(endpoints, &endpoints.graph)],
     }
 }
 

@@ -6,14 +6,24 @@
 //!   "authority": "https://…", "discovery": "https://…", "graph": "https://…" }
 //! { "clientId": "…", "cloud": "choose" }
 //! { "clientId": "…", "cloud": ["public", "gcc-high"] }
+//! { "clientId": "…", "cloud": "public", "tenant": "contoso.onmicrosoft.com" }
 //! ```
+//! For automated tests only, `"testing": { "requestTimeoutMs": 1500 }` shortens how long a
+//! request may take (it can never lengthen it), so a test of a hung request does not wait
+//! the production timeouts out. Nothing else reads it.
+//!
 //! A missing or empty `clientId` is not an error: the app then explains the Entra
 //! app registration instead of failing. `"choose"` lets the admin pick any named cloud on
 //! the sign-in screen (and the custom one too when its three URLs are given); a list lets
 //! them pick one of those.
+//!
+//! `"tenant"` (a directory id or a verified domain) is for a single-tenant app registration
+//! ("Accounts in this organizational directory only"): sign-in then goes through that
+//! directory's authority. Without it the app signs in through `organizations`, which only a
+//! multi-tenant registration accepts (Entra answers a single-tenant one with AADSTS50194).
 
 use serde::Deserialize;
-use w365_core::cloud::{Cloud, CloudEndpoints};
+use w365_core::cloud::{Cloud, CloudEndpoints, SignInTenant};
 
 /// The tool's configuration after validation.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +36,11 @@ pub struct AppConfig {
     pub endpoints: CloudEndpoints,
     /// The clouds the admin may choose from on the sign-in screen; empty when `cloud` is fixed.
     pub choices: Vec<Cloud>,
+    /// The directory sign-in goes to: `organizations` unless `"tenant"` names one.
+    pub tenant: SignInTenant,
+    /// For automated tests only (`"testing": {"requestTimeoutMs": …}`): the longest any request
+    /// may take, when shorter than the core's own timeouts.
+    pub test_request_timeout_ms: Option<u64>,
 }
 
 /// `"cloud"`: one name, `"choose"`, or the names to choose from.
@@ -43,10 +58,24 @@ struct RawConfig {
     client_id: String,
     #[serde(default)]
     cloud: Option<RawCloud>,
+    #[serde(default)]
+    tenant: Option<String>,
     authority: Option<String>,
     discovery: Option<String>,
     graph: Option<String>,
+    #[serde(default)]
+    testing: Option<RawTesting>,
 }
+
+/// `"testing"`: knobs for automated tests; a real deployment leaves it out.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawTesting {
+    request_timeout_ms: u64,
+}
+
+/// The shortest request timeout a test may ask for: below it, every healthy request fails too.
+const MIN_TEST_TIMEOUT_MS: u64 = 200;
 
 /// The `"cloud"` value that lets the admin choose among every named cloud.
 const CHOOSE: &str = "choose";
@@ -105,11 +134,28 @@ impl AppConfig {
         };
         let endpoints = cloud.endpoints();
         let client_id = Some(raw.client_id.trim().to_owned()).filter(|id| !id.is_empty());
+        let tenant = match &raw.tenant {
+            None => SignInTenant::Organizations,
+            Some(text) => {
+                SignInTenant::parse(text).map_err(|e| ConfigError::Invalid(e.to_string()))?
+            }
+        };
+        let test_request_timeout_ms = match raw.testing {
+            Some(RawTesting { request_timeout_ms }) if request_timeout_ms < MIN_TEST_TIMEOUT_MS => {
+                return Err(ConfigError::Invalid(format!(
+                    "\"testing\": \"requestTimeoutMs\" must be at least {MIN_TEST_TIMEOUT_MS} (it is for automated tests only; leave \"testing\" out in a real deployment)"
+                )))
+            }
+            Some(t) => Some(t.request_timeout_ms),
+            None => None,
+        };
         Ok(Self {
             client_id,
             cloud,
             endpoints,
             choices,
+            tenant,
+            test_request_timeout_ms,
         })
     }
 

@@ -123,14 +123,106 @@ fn msal_config_points_redirect_beside_the_page_and_consents_once() {
         "https://login.microsoftonline.com/organizations"
     );
     assert!(msal.known_authorities.is_empty());
+    // Sign-in asks for the Dynamics permission only; Graph's is optional, never asked for.
     assert_eq!(
         msal.login_scopes,
         ["https://globaldisco.crm.dynamics.com/user_impersonation"]
     );
     assert_eq!(
-        msal.extra_scopes,
+        msal.optional_scopes,
         ["https://graph.microsoft.com/Application.Read.All"]
     );
+    let json = serde_json::to_value(&msal).unwrap();
+    assert!(!json.to_string().contains("extraScopes"), "{json}");
+}
+
+#[wasm_bindgen_test]
+fn a_tenant_makes_the_authority_that_directorys_for_the_page_and_the_extension() {
+    let id = "8f3c2a1e-5b7d-4e9a-9c1f-2d6e8a4b7c30";
+    let by_id = AppConfig::parse(&format!(
+        r#"{{"clientId":"{CLIENT}","cloud":"public","tenant":"{}"}}"#,
+        id.to_uppercase()
+    ))
+    .expect("valid config");
+    assert_eq!(
+        msal_config(&by_id, CLIENT, "https://tools.example.org/").authority,
+        format!("https://login.microsoftonline.com/{id}")
+    );
+    let extension = "chrome-extension://jnggalibfkfhgecgdpkejcbcgjjfhian/index.html";
+    assert_eq!(
+        msal_config(&by_id, CLIENT, extension).authority,
+        format!("https://login.microsoftonline.com/{id}")
+    );
+    let by_domain = AppConfig::parse(
+        r#"{"clientId":"x","cloud":"gcc-high","tenant":"Contoso.OnMicrosoft.us"}"#,
+    )
+    .expect("valid config");
+    assert_eq!(
+        msal_config(&by_domain, "x", "https://tools.example.org/").authority,
+        "https://login.microsoftonline.us/contoso.onmicrosoft.us"
+    );
+    let custom = AppConfig::parse(&format!(
+        r#"{{"clientId":"x","cloud":"custom","tenant":"{id}","authority":"https://127.0.0.1:8443/login","discovery":"https://127.0.0.1:8443/disco","graph":"https://127.0.0.1:8443/graph"}}"#
+    ))
+    .expect("valid config");
+    let msal = msal_config(&custom, "x", "https://127.0.0.1:8443/");
+    assert_eq!(msal.authority, format!("https://127.0.0.1:8443/login/{id}"));
+    assert_eq!(msal.known_authorities, ["127.0.0.1:8443"]);
+    // Without a tenant: the generic authority of a multi-tenant registration.
+    assert_eq!(
+        public_config().tenant,
+        w365_core::cloud::SignInTenant::Organizations
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_tenant_that_is_no_directory_is_refused_saying_what_to_write() {
+    for (tenant, hint) in [
+        ("common", "leave \"tenant\" out"),
+        ("https://login.microsoftonline.com/contoso.com", "not a URL"),
+        ("contoso", "directory (tenant) id"),
+        ("", "empty"),
+    ] {
+        let error = AppConfig::parse(&format!(
+            r#"{{"clientId":"x","cloud":"public","tenant":"{tenant}"}}"#
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(error, ConfigError::Invalid(_)),
+            "{tenant}: {error:?}"
+        );
+        let text = error.to_string();
+        assert!(text.contains("\"tenant\""), "{text}");
+        assert!(text.contains(hint), "{tenant}: {text}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_login_hint_is_a_username_kept_for_the_tab_and_forgotten_at_sign_out() {
+    use w365_appuser::login_hint;
+    login_hint::forget();
+    assert_eq!(login_hint::remembered(), None);
+    login_hint::remember("admin@contoso.onmicrosoft.com");
+    assert_eq!(
+        login_hint::remembered().as_deref(),
+        Some("admin@contoso.onmicrosoft.com")
+    );
+    let stored = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .get_item(login_hint::KEY)
+        .unwrap();
+    assert_eq!(stored.as_deref(), Some("admin@contoso.onmicrosoft.com"));
+    // Nothing that is not a username is kept (a token would be refused too).
+    login_hint::remember("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.sig");
+    assert_eq!(
+        login_hint::remembered().as_deref(),
+        Some("admin@contoso.onmicrosoft.com")
+    );
+    login_hint::forget();
+    assert_eq!(login_hint::remembered(), None);
 }
 
 #[wasm_bindgen_test]
@@ -205,6 +297,58 @@ fn extension_launch_preselects_only_an_environment_id() {
         environment_in_query(&format!("?x=1&env=Default-{id}")),
         Some(format!("Default-{id}"))
     );
+    // The admin center's link into the default environment, in whatever case it comes.
+    assert_eq!(
+        environment_in_query(&format!("?env=default-{}", id.to_uppercase())),
+        Some(format!("Default-{id}"))
+    );
     assert_eq!(environment_in_query("?env=javascript:alert(1)"), None);
+    assert_eq!(environment_in_query("?env=%22%3E%3Cscript%3E"), None);
     assert_eq!(environment_in_query(""), None);
+}
+
+#[wasm_bindgen_test]
+fn the_test_only_timeout_knob_is_read_bounded_and_absent_by_default() {
+    assert_eq!(public_config().test_request_timeout_ms, None);
+    let config = AppConfig::parse(&format!(
+        r#"{{"clientId":"{CLIENT}","cloud":"public","testing":{{"requestTimeoutMs":1500}}}}"#
+    ))
+    .expect("valid config");
+    assert_eq!(config.test_request_timeout_ms, Some(1500));
+    let policy = {
+        w365_appuser::run::policy::configure(&config);
+        w365_appuser::run::policy::retry()
+    };
+    assert_eq!(
+        (policy.read_timeout_ms, policy.write_timeout_ms),
+        (1500, 1500)
+    );
+    w365_appuser::run::policy::configure(&public_config());
+    assert_eq!(w365_appuser::run::policy::retry().read_timeout_ms, 30_000);
+    let too_short = AppConfig::parse(&format!(
+        r#"{{"clientId":"{CLIENT}","testing":{{"requestTimeoutMs":5}}}}"#
+    ))
+    .unwrap_err();
+    assert!(
+        too_short.to_string().contains("automated tests only"),
+        "{too_short}"
+    );
+    let typo = AppConfig::parse(&format!(
+        r#"{{"clientId":"{CLIENT}","testing":{{"timeoutMs":1500}}}}"#
+    ))
+    .unwrap_err();
+    assert!(typo.to_string().contains("timeoutMs"), "{typo}");
+}
+
+#[wasm_bindgen_test]
+fn the_jitter_seed_is_drawn_once_per_page_load() {
+    let seed = w365_appuser::run::policy::page_seed();
+    assert_eq!(w365_appuser::run::policy::page_seed(), seed);
+    let options = w365_appuser::run::policy::unattended(w365_core::procedure::Mode::Setup);
+    assert_eq!(options.seed, seed);
+    assert_ne!(
+        seed,
+        w365_core::procedure::Options::default().seed,
+        "not the tests' fixed seed"
+    );
 }

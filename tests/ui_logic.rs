@@ -7,18 +7,22 @@ use leptos::prelude::*;
 use w365_appuser::cloud_choice;
 use w365_appuser::run::guide_progress;
 use w365_appuser::run::prompter::UiPrompter;
-use w365_appuser::run::store::{self, ActiveRun, Saved};
+use w365_appuser::run::store::{self, Saved, Slot};
 use w365_appuser::ui::dashboard::filter::{visible, RowKey, SortKey};
 use w365_appuser::ui::dashboard::row_status::{AppUserState, RowInfo, RowStatus};
 use w365_appuser::ui::environment::steps::{StepBoard, StepStatus};
 use w365_appuser::ui::session::RunEnd;
 use w365_core::cloud::Cloud;
+use w365_core::dataverse::solutions::Solution;
 use w365_core::dataverse::Dataverse;
 use w365_core::driver::Prompter;
 use w365_core::error::Remedy;
 use w365_core::ids::{AppId, BusinessUnitId, RoleId, SystemUserId};
 use w365_core::preset::WORK365_US_APP_ID;
-use w365_core::procedure::assessment::{Assessment, Plan, PlannedWrite};
+use w365_core::procedure::assessment::{
+    Assessment, BlockReason, Plan, PlannedWrite, ProductFinding, VersionVerdict,
+};
+use w365_core::procedure::inspection::Inspection;
 use w365_core::procedure::prompt::{Prompt, PromptAnswer};
 use w365_core::procedure::{Mode, Outcome};
 use w365_core::record::{EnvironmentRef, EnvironmentRun, Operator};
@@ -118,10 +122,70 @@ fn each_assessment_maps_to_its_documented_row_status() {
         assert_eq!(info.status.key(), expected, "{:?}", run.outcome);
         assert!(!info.reason.is_empty());
     }
-    // Without solutions the version reads "not installed" and no user is present.
+    // Without an inspection nothing is known about the product and no user is present.
     let info = RowInfo::from_run(&run_with(Outcome::Cancelled), None);
-    assert_eq!(info.version, None);
+    assert_eq!(info.product, None);
+    assert_eq!(info.version_text(), "not inspected");
     assert_eq!(info.app_user, AppUserState::Absent);
+}
+
+#[wasm_bindgen_test]
+fn a_disabled_environment_s_row_is_blocked_not_inspected_and_says_what_to_do() {
+    let run = run_with(Outcome::Stopped {
+        assessment: Assessment::Blocked {
+            reason: BlockReason::EnvironmentDisabled,
+            remedy: Remedy::EnableEnvironment,
+        },
+    });
+    let info = RowInfo::from_run(&run, None);
+    assert_eq!(info.status, RowStatus::Blocked);
+    assert!(!info.inspected);
+    assert!(info.reason.contains("disabled"), "{}", info.reason);
+    assert!(info
+        .remedy
+        .as_deref()
+        .is_some_and(|r| r.contains("Power Platform admin center") && r.contains("Re-enable")));
+    assert_eq!(info.version_text(), "not inspected");
+}
+
+#[wasm_bindgen_test]
+fn the_version_column_names_its_solution_or_warns_that_it_is_unknown() {
+    let finding = |version: Option<&str>, verdict| ProductFinding {
+        product: "Work 365".into(),
+        required: "3.5".into(),
+        roles_found: true,
+        solutions: Vec::new(),
+        version_from: version.map(|v| Solution {
+            uniquename: "w365_Core".into(),
+            friendlyname: Some("Work 365 Core Solution".into()),
+            version: Some(v.into()),
+        }),
+        version: version.map(str::to_owned),
+        verdict,
+    };
+    let mut run = run_with(Outcome::Cancelled);
+    run.requests = 9;
+    run.inspection = Some(Inspection {
+        product: Some(finding(Some("3.6.0.3"), VersionVerdict::Sufficient)),
+        ..Inspection::default()
+    });
+    let info = RowInfo::from_run(&run, None);
+    assert_eq!(info.version_text(), "3.6.0.3");
+    assert_eq!(
+        info.version_source().as_deref(),
+        Some("read from solution w365_Core (“Work 365 Core Solution”)")
+    );
+    assert_eq!(info.version_note(), None);
+    run.inspection = Some(Inspection {
+        product: Some(finding(None, VersionVerdict::Unknown)),
+        ..Inspection::default()
+    });
+    let info = RowInfo::from_run(&run, None);
+    assert_eq!(info.version_text(), "installed, version unknown");
+    assert_eq!(info.version_source(), None);
+    assert!(info
+        .version_note()
+        .is_some_and(|n| n.contains("3.5 or later")));
 }
 
 #[wasm_bindgen_test]
@@ -254,6 +318,27 @@ fn a_failed_run_marks_the_step_in_flight_failed() {
 }
 
 #[wasm_bindgen_test]
+fn a_write_on_its_way_at_a_cancel_is_shown_as_unknown_not_failed() {
+    let dv = Dataverse::new(ORIGIN);
+    let mut board = StepBoard::inspecting();
+    board.set_plan(&plan());
+    board.on_sent(&dv.create_app_user(
+        &AppId::parse(WORK365_US_APP_ID).unwrap(),
+        &BusinessUnitId::parse(&guid(1)).unwrap(),
+    ));
+    board.finish(&run_with(Outcome::Failed {
+        error: w365_core::procedure::ProcedureError::CancelledWithWritesInDoubt {
+            writes: vec!["create the application user".into()],
+        },
+    }));
+    let statuses: Vec<_> = board.steps.iter().map(|s| s.status.key()).collect();
+    assert_eq!(
+        statuses,
+        ["done", "unknown", "skipped", "skipped", "skipped"]
+    );
+}
+
+#[wasm_bindgen_test]
 fn the_run_record_survives_a_round_trip_through_session_storage() {
     let mut saved = Saved::new(
         Operator {
@@ -263,16 +348,30 @@ fn the_run_record_survives_a_round_trip_through_session_storage() {
         "public",
         1,
     );
-    saved.active = Some(ActiveRun {
-        environment_id: guid(7),
-        mode: Mode::Setup,
-        data_center: AppId::parse(WORK365_US_APP_ID).ok(),
+    let unfinished = w365_core::resume::StoredRun {
+        operator: "admin@contoso.onmicrosoft.com".into(),
+        cloud: "public".into(),
+        mode: "setup".into(),
+        batch: false,
+        environments: vec![guid(7)],
+        finished: Vec::new(),
+        data_center: Some(WORK365_US_APP_ID.into()),
         plan_confirmed: true,
-    });
+        saved_at_ms: 1,
+    };
+    saved.set_unfinished(Slot::View, Some(&unfinished));
     saved.add_run(run_with(Outcome::Cancelled), 2);
     store::save(&saved);
     let loaded = store::load().expect("saved session");
-    assert_eq!(loaded.active, saved.active);
+    assert_eq!(loaded.unfinished(Slot::View), saved.unfinished(Slot::View));
+    assert_eq!(
+        serde_json::from_str::<w365_core::resume::StoredRun>(
+            &loaded.unfinished(Slot::View).unwrap()
+        )
+        .unwrap(),
+        unfinished
+    );
+    assert_eq!(loaded.unfinished(Slot::Batch), None);
     assert_eq!(loaded.run_count(), 1);
     assert_eq!(loaded.record.operator, saved.record.operator);
     // Runs from before the reload pass through to the report unchanged.
@@ -362,4 +461,87 @@ fn a_run_end_names_how_it_ended_for_the_row() {
     let mut unfinished = run_with(Outcome::Cancelled);
     unfinished.outcome = None;
     assert_eq!(RunEnd::of(&unfinished, Mode::Setup), None);
+}
+
+#[wasm_bindgen_test]
+async fn one_sign_in_answers_every_run_waiting_for_it_in_every_prompter() {
+    let owner = Owner::new();
+    owner.set();
+    // MSAL is not started here, so every silent renewal fails: each run waits for the admin.
+    let endpoints = Cloud::Public.endpoints();
+    let batch = UiPrompter::new(Some(endpoints.clone()), None);
+    let view = UiPrompter::new(Some(endpoints), None);
+    let waits = futures_util::future::join3(
+        batch.renew_sign_in("https://contoso001.crm.dynamics.com"),
+        batch.renew_sign_in("https://contoso002.crm.dynamics.com"),
+        view.renew_sign_in("https://contosoprod.crm.dynamics.com"),
+    );
+    let admin = async {
+        for _ in 0..200 {
+            if batch.renewal().get_untracked().len() == 2
+                && view.renewal().get_untracked().len() == 1
+            {
+                break;
+            }
+            w365_appuser::run::clock::sleep_ms(10).await;
+        }
+        assert_eq!(
+            batch.renewal().get_untracked().len(),
+            2,
+            "both batch runs wait"
+        );
+        assert_eq!(view.renewal().get_untracked().len(), 1);
+        // One sign-in, from either panel.
+        w365_appuser::run::prompter::signed_in_again_everywhere();
+    };
+    let ((a, b, c), ()) = futures_util::future::join(waits, admin).await;
+    // Every run woke and asked MSAL again for its own resource (which fails here, as MSAL
+    // is not started): none is left waiting.
+    assert!(a.is_err() && b.is_err() && c.is_err());
+    assert!(batch.renewal().get_untracked().is_empty());
+    assert!(view.renewal().get_untracked().is_empty());
+}
+
+#[wasm_bindgen_test]
+fn unknown_vendor_consent_is_listed_for_the_chosen_data_center_or_every_one_asked() {
+    use w365_core::graph::Consent;
+    use w365_core::preset::WORK365_EU_APP_ID;
+    use w365_core::procedure::inspection::Inspection;
+    let us = AppId::parse(WORK365_US_APP_ID).unwrap();
+    let eu = AppId::parse(WORK365_EU_APP_ID).unwrap();
+    let unknown = || Consent::Unknown {
+        reason: "no Microsoft Graph token without a sign-in: AADSTS65001".into(),
+    };
+    let mut run = run_with(Outcome::Stopped {
+        assessment: Assessment::NeedsSetup { plan: plan() },
+    });
+    run.inspection = Some(Inspection {
+        consent: vec![(us.clone(), unknown()), (eu.clone(), unknown())],
+        ..Inspection::default()
+    });
+    // No data center chosen yet: both apps Graph could not tell about.
+    let info = RowInfo::from_run(&run, None);
+    let apps: Vec<_> = info
+        .consent_unknown
+        .iter()
+        .map(|c| c.app_id.clone())
+        .collect();
+    assert_eq!(apps, [us.clone(), eu.clone()]);
+    assert!(info.consent_unknown[0].reason.contains("AADSTS65001"));
+    assert_eq!(info.consent_unknown[0].label, "United States");
+    // Chosen: that one only.
+    run.data_center = Some(eu.clone());
+    let info = RowInfo::from_run(&run, None);
+    let apps: Vec<_> = info
+        .consent_unknown
+        .iter()
+        .map(|c| c.app_id.clone())
+        .collect();
+    assert_eq!(apps, std::slice::from_ref(&eu));
+    // Known consent is no note.
+    run.inspection = Some(Inspection {
+        consent: vec![(eu, Consent::Absent)],
+        ..Inspection::default()
+    });
+    assert!(RowInfo::from_run(&run, None).consent_unknown.is_empty());
 }

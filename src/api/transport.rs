@@ -1,11 +1,22 @@
 //! The core's HTTP seam, implemented with the browser's `fetch` (gloo-net).
 //!
 //! The core says which resource a request is for (`audience`); this is the one
-//! place that turns that into a token, so tokens never travel through the core.
+//! place that turns that into a token, so tokens never travel through the core. It is also
+//! where an answer is first met, so it refuses what must not happen: a token sent to another
+//! origin than its resource's, a body larger than [`MAX_RESPONSE_BYTES`] (refused from its
+//! `Content-Length` before it is read, else while reading), a fetch left running after its
+//! caller gave up (dropping the future aborts it: the driver drops a request on timeout and
+//! on cancel).
 
 use gloo_net::http::{Method as FetchMethod, RequestBuilder};
+use js_sys::{Reflect, Uint8Array};
 use w365_core::cloud::CloudEndpoints;
-use w365_core::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
+use w365_core::http::{
+    check_origin, BodyLimit, HttpClient, HttpRequest, HttpResponse, Method, TransportError,
+    MAX_RESPONSE_BYTES,
+};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 use crate::bridge::msal::{self, AuthErrorKind};
 
@@ -48,15 +59,39 @@ pub fn scope_for(endpoints: &CloudEndpoints, audience: &str) -> String {
     }
 }
 
+/// Aborts the fetch when dropped before [`AbortOnDrop::disarm`]: a request its caller gave up
+/// on (timed out, cancelled) stops at once instead of running on in the background.
+struct AbortOnDrop(Option<web_sys::AbortController>);
+
+impl AbortOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(controller) = self.0.take() {
+            controller.abort();
+        }
+    }
+}
+
 impl HttpClient for BrowserTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        // Before any token is asked for: a token only ever goes to its own resource.
+        check_origin(&request)?;
         let method = match request.method {
             Method::Get => FetchMethod::GET,
             Method::Post => FetchMethod::POST,
             Method::Patch => FetchMethod::PATCH,
             Method::Delete => FetchMethod::DELETE,
         };
-        let mut builder = RequestBuilder::new(&request.url).method(method);
+        let controller = web_sys::AbortController::new().map_err(js_network)?;
+        let mut builder = RequestBuilder::new(&request.url)
+            .method(method)
+            .abort_signal(Some(&controller.signal()));
+        let abort = AbortOnDrop(Some(controller));
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
@@ -67,22 +102,72 @@ impl HttpClient for BrowserTransport {
         let prepared = if body.is_empty() {
             builder.build()
         } else {
-            builder.body(js_sys::Uint8Array::from(body.as_slice()))
+            builder.body(Uint8Array::from(body.as_slice()))
         }
         .map_err(network)?;
         let response = prepared.send().await.map_err(network)?;
         let headers = response.headers().entries().collect();
-        let body = response.binary().await.map_err(network)?;
+        let status = response.status();
+        let limit = BodyLimit::new(MAX_RESPONSE_BYTES);
+        // Returning here drops `abort`, which stops the download.
+        limit.check_declared(response.headers().get("content-length").as_deref())?;
+        let body = read_capped(response.body(), limit).await?;
+        abort.disarm();
         Ok(HttpResponse {
-            status: response.status(),
+            status,
             headers,
             body,
         })
     }
 }
 
+/// Reads a response body chunk by chunk, refusing it once it grows past `limit`, so an
+/// oversized answer without a (truthful) `Content-Length` is never held whole.
+pub async fn read_capped(
+    stream: Option<web_sys::ReadableStream>,
+    mut limit: BodyLimit,
+) -> Result<Vec<u8>, TransportError> {
+    let Some(stream) = stream else {
+        return Ok(Vec::new());
+    };
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(js_network)?;
+        let done = Reflect::get(&chunk, &JsValue::from_str("done"))
+            .map_err(js_network)?
+            .as_bool()
+            .unwrap_or(true);
+        if done {
+            return Ok(body);
+        }
+        let value: Uint8Array = Reflect::get(&chunk, &JsValue::from_str("value"))
+            .map_err(js_network)?
+            .dyn_into()
+            .map_err(js_network)?;
+        if let Err(too_large) = limit.take(value.length() as usize) {
+            // Tell the browser to stop receiving; the caller's abort follows.
+            let _ = reader.cancel();
+            return Err(too_large);
+        }
+        let start = body.len();
+        body.resize(start + value.length() as usize, 0);
+        value.copy_to(&mut body[start..]);
+    }
+}
+
 fn network(error: gloo_net::Error) -> TransportError {
     TransportError::Network {
         message: error.to_string(),
+    }
+}
+
+fn js_network(error: JsValue) -> TransportError {
+    TransportError::Network {
+        message: error
+            .dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .or_else(|| error.as_string())
+            .unwrap_or_else(|| "the browser refused the request".into()),
     }
 }

@@ -15,6 +15,8 @@ extern "C" {
     fn bridge_sso_silent(login_hint: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = bridgeSignInPopup)]
     fn bridge_sign_in_popup() -> js_sys::Promise;
+    #[wasm_bindgen(js_name = bridgeSignInAgain)]
+    fn bridge_sign_in_again(home_account_id: &str, login_hint: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = bridgeAcquireToken)]
     fn bridge_acquire_token(scope: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = bridgeRenewToken)]
@@ -31,10 +33,11 @@ pub struct MsalConfig {
     pub authority: String,
     pub known_authorities: Vec<String>,
     pub redirect_uri: String,
-    /// Scopes of the resource asked for at sign-in.
+    /// Scopes asked for at sign-in: the Dynamics permission (discovery and every environment).
     pub login_scopes: Vec<String>,
-    /// Scopes of the other resources, consented in the same prompt.
-    pub extra_scopes: Vec<String>,
+    /// Scopes never asked for at sign-in, in a prompt or a hidden iframe: only redeemed from
+    /// the refresh token, so that one nobody consented to cannot block sign-in (Graph).
+    pub optional_scopes: Vec<String>,
     /// The page is a browser extension's: sign-in runs through `chrome.identity`.
     pub browser_extension: bool,
 }
@@ -60,6 +63,16 @@ pub enum AuthErrorKind {
     PopupBlocked,
     /// The identity provider could not be reached.
     Network,
+    /// Signed in again as another account than the one the runs belong to.
+    WrongAccount,
+    /// The app registration is single-tenant and the sign-in went through `organizations`
+    /// (AADSTS50194): `config.json` must name the directory.
+    TenantRequired,
+    /// The configured `"tenant"` is no directory Entra knows (AADSTS90002).
+    UnknownTenant,
+    /// The permissions were not granted: the admin declined, or only an administrator may
+    /// grant them ("Need admin approval", AADSTS65004).
+    ConsentDeclined,
     /// Anything else MSAL reported.
     Other,
 }
@@ -81,6 +94,10 @@ impl AuthError {
             AuthErrorKind::Cancelled => "The sign-in window was closed before it finished; press Sign in to try again.",
             AuthErrorKind::PopupBlocked => "The browser blocked the sign-in window: allow pop-ups for this page, then press Sign in again.",
             AuthErrorKind::Network => "The Microsoft sign-in service could not be reached: check the network, then try again.",
+            AuthErrorKind::WrongAccount => "The waiting runs belong to the account that started them: press Sign in again and choose that account. Nothing was written as the other one.",
+            AuthErrorKind::TenantRequired => "This tool's app registration accepts only accounts of its own directory (\"Accounts in this organizational directory only\"). Add \"tenant\": \"<your directory (tenant) id or verified domain>\" to config.json beside index.html, then reload — or make the registration multi-tenant (\"Accounts in any organizational directory\").",
+            AuthErrorKind::UnknownTenant => "Microsoft knows no directory by the \"tenant\" in config.json: write the Directory (tenant) ID shown on the app registration's Overview page, or one of the directory's verified domains, then reload.",
+            AuthErrorKind::ConsentDeclined => "The tool's permission (Dynamics CRM user_impersonation) was not granted. An Entra administrator can grant it for everyone: App registrations → this tool → API permissions → Grant admin consent. Then press Sign in again.",
             AuthErrorKind::Other => "Sign-in failed; the code above tells Microsoft support what happened.",
         }
     }
@@ -147,6 +164,17 @@ pub async fn sign_in_silently(login_hint: Option<&str>) -> Result<Account, AuthE
 /// Signs in through Microsoft's sign-in window.
 pub async fn sign_in_with_popup() -> Result<Account, AuthError> {
     let json = settle(bridge_sign_in_popup()).await?;
+    required(parse_account(&json)?)
+}
+
+/// Signs `operator` in again through Microsoft's sign-in window, for runs that wait for it. Another
+/// account is refused (`WrongAccount`): its tokens are dropped and `operator` stays signed in.
+pub async fn sign_in_again_as(operator: &Account) -> Result<Account, AuthError> {
+    let json = settle(bridge_sign_in_again(
+        &operator.home_account_id,
+        &operator.username,
+    ))
+    .await?;
     required(parse_account(&json)?)
 }
 

@@ -1,17 +1,23 @@
 //! The admin's side of a run: prompts wait for an answer from the page, sign-in renewal tries
-//! MSAL silently and otherwise waits for the admin to sign in again, cancel stops the run.
+//! MSAL silently and otherwise waits for the admin to sign in again, the environment's write
+//! lock comes from the browser's Web Locks, cancel stops the run.
+//!
+//! Every run whose sign-in could not be renewed silently waits behind one "Sign in again": the
+//! waits of all runs of all prompters of the page (a batch's fifty, an environment view's) are
+//! answered by one sign-in ([`signed_in_again_everywhere`]).
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use futures_channel::oneshot;
 use leptos::prelude::*;
 use w365_core::cloud::CloudEndpoints;
 use w365_core::driver::Prompter;
 use w365_core::procedure::prompt::{Prompt, PromptAnswer};
-use w365_core::procedure::Command;
+use w365_core::procedure::{Command, LockGrant, LockName};
 use w365_core::record::EnvironmentRef;
 
+use super::locks::{self, HeldLock, Waiting};
 use crate::api::transport::scope_for;
 use crate::bridge::msal;
 
@@ -34,10 +40,35 @@ struct Inner {
     waiting: RefCell<Vec<(u32, oneshot::Sender<PromptAnswer>)>>,
     next_id: Cell<u32>,
     cancelled: Cell<bool>,
-    renewal: RwSignal<Option<String>>,
-    renewal_answer: RefCell<Option<oneshot::Sender<Result<(), String>>>>,
+    /// Runs waiting for a cancel (the driver races each step against it).
+    on_cancel: RefCell<Vec<oneshot::Sender<()>>>,
+    /// The resource of each run waiting for the admin to sign in again.
+    renewal: RwSignal<Vec<String>>,
+    renewal_answers: RefCell<Vec<oneshot::Sender<Result<(), String>>>>,
+    /// Environments waiting for another tab to give their write lock back.
+    lock_waits: RwSignal<Vec<EnvironmentRef>>,
+    waiting_locks: RefCell<Vec<(LockName, Waiting)>>,
+    held_locks: RefCell<Vec<(LockName, HeldLock)>>,
     endpoints: Option<CloudEndpoints>,
     observer: Option<Observer>,
+}
+
+thread_local! {
+    /// Every live prompter of the page, so one sign-in answers all of them.
+    static PROMPTERS: RefCell<Vec<Weak<Inner>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The admin signed in again as the run's operator: every run of the page that waits for it
+/// continues.
+pub fn signed_in_again_everywhere() {
+    let live: Vec<Rc<Inner>> = PROMPTERS.with(|all| {
+        let mut all = all.borrow_mut();
+        all.retain(|w| w.strong_count() > 0);
+        all.iter().filter_map(Weak::upgrade).collect()
+    });
+    for inner in live {
+        UiPrompter { inner }.signed_in_again(Ok(()));
+    }
 }
 
 /// The page as the core's [`Prompter`]. Cheap to clone; clones share the same questions.
@@ -50,18 +81,22 @@ impl UiPrompter {
     /// A prompter; `endpoints` to renew tokens (None: renewal always fails), `observer` sees
     /// every command (live progress).
     pub fn new(endpoints: Option<CloudEndpoints>, observer: Option<Observer>) -> Self {
-        Self {
-            inner: Rc::new(Inner {
-                questions: RwSignal::new(Vec::new()),
-                waiting: RefCell::new(Vec::new()),
-                next_id: Cell::new(1),
-                cancelled: Cell::new(false),
-                renewal: RwSignal::new(None),
-                renewal_answer: RefCell::new(None),
-                endpoints,
-                observer,
-            }),
-        }
+        let inner = Rc::new(Inner {
+            questions: RwSignal::new(Vec::new()),
+            waiting: RefCell::new(Vec::new()),
+            next_id: Cell::new(1),
+            cancelled: Cell::new(false),
+            on_cancel: RefCell::new(Vec::new()),
+            renewal: RwSignal::new(Vec::new()),
+            renewal_answers: RefCell::new(Vec::new()),
+            lock_waits: RwSignal::new(Vec::new()),
+            waiting_locks: RefCell::new(Vec::new()),
+            held_locks: RefCell::new(Vec::new()),
+            endpoints,
+            observer,
+        });
+        PROMPTERS.with(|all| all.borrow_mut().push(Rc::downgrade(&inner)));
+        Self { inner }
     }
 
     /// The open questions (reactive).
@@ -69,9 +104,15 @@ impl UiPrompter {
         self.inner.questions.into()
     }
 
-    /// The resource whose sign-in must be renewed interactively, while the run waits (reactive).
-    pub fn renewal(&self) -> Signal<Option<String>> {
+    /// The resources whose sign-in must be renewed interactively, one per waiting run
+    /// (reactive; empty when no run waits).
+    pub fn renewal(&self) -> Signal<Vec<String>> {
         self.inner.renewal.into()
+    }
+
+    /// Environments waiting because another tab holds their write lock (reactive).
+    pub fn lock_waits(&self) -> Signal<Vec<EnvironmentRef>> {
+        self.inner.lock_waits.into()
     }
 
     /// Answers question `id`; unknown ids (already answered) are ignored.
@@ -91,22 +132,32 @@ impl UiPrompter {
             .try_update(|q| q.retain(|x| x.id != id));
     }
 
-    /// Reports the admin's fresh interactive sign-in (or its failure) to the waiting run.
+    /// Reports the admin's fresh interactive sign-in (or its failure) to every waiting run.
     pub fn signed_in_again(&self, result: Result<(), String>) {
-        if let Some(sender) = self.inner.renewal_answer.borrow_mut().take() {
-            let _ = sender.send(result);
+        let waiting = std::mem::take(&mut *self.inner.renewal_answers.borrow_mut());
+        for sender in waiting {
+            let _ = sender.send(result.clone());
         }
-        self.inner.renewal.try_set(None);
+        self.inner.renewal.try_set(Vec::new());
     }
 
-    /// Stops the run: open questions are dropped and the driver cancels before its next request.
+    /// Stops the run at once: the request, wait, question or renewal it is awaiting is dropped
+    /// (a fetch in flight is aborted) and nothing further is sent.
     pub fn cancel(&self) {
         self.inner.cancelled.set(true);
+        for waiter in self.inner.on_cancel.borrow_mut().drain(..) {
+            let _ = waiter.send(());
+        }
         // Dropping the senders wakes every waiting `ask` and renewal.
         self.inner.waiting.borrow_mut().clear();
-        self.inner.renewal_answer.borrow_mut().take();
+        self.inner.renewal_answers.borrow_mut().clear();
+        let waits: Vec<_> = self.inner.waiting_locks.borrow_mut().drain(..).collect();
+        for (_, wait) in waits {
+            wait.abort();
+        }
         self.inner.questions.try_set(Vec::new());
-        self.inner.renewal.try_set(None);
+        self.inner.renewal.try_set(Vec::new());
+        self.inner.lock_waits.try_set(Vec::new());
     }
 
     /// Allows a new run after a cancel.
@@ -150,14 +201,18 @@ impl Prompter for UiPrompter {
             return Ok(());
         }
         // Only the admin can sign in now. A popup needs a click, so the run waits for
-        // `sign-in-again`; nothing it did is lost meanwhile.
+        // `sign-in-again`, with every other run that waits for it; nothing it did is lost.
+        if self.inner.cancelled.get() {
+            return Err("the run was cancelled".into());
+        }
         let (sender, receiver) = oneshot::channel();
-        *self.inner.renewal_answer.borrow_mut() = Some(sender);
-        self.inner.renewal.try_set(Some(audience.to_owned()));
+        self.inner.renewal_answers.borrow_mut().push(sender);
+        self.inner
+            .renewal
+            .try_update(|waiting| waiting.push(audience.to_owned()));
         let result = receiver
             .await
             .unwrap_or_else(|_| Err("the run was cancelled".into()));
-        self.inner.renewal.try_set(None);
         result?;
         // The refused token may still sit in MSAL's cache: replace it from the new sign-in.
         msal::renew_token(&scope)
@@ -169,9 +224,76 @@ impl Prompter for UiPrompter {
         self.inner.cancelled.get()
     }
 
+    async fn cancelled(&self) {
+        if self.inner.cancelled.get() {
+            return;
+        }
+        let (sender, receiver) = oneshot::channel();
+        {
+            let mut waiters = self.inner.on_cancel.borrow_mut();
+            // Steps that finished dropped their receivers; keep the list to the live ones.
+            waiters.retain(|w| !w.is_canceled());
+            waiters.push(sender);
+        }
+        // Err would mean the sender was dropped unsent, which only `cancel` does (by sending).
+        let _ = receiver.await;
+    }
+
     fn progress(&self, environment: &EnvironmentRef, command: &Command) {
         if let Some(observe) = &self.inner.observer {
             observe(environment, command);
         }
+    }
+
+    async fn lock(&self, environment: &EnvironmentRef, lock: &LockName, wait: bool) -> LockGrant {
+        if !wait {
+            return match locks::try_acquire(lock.as_str()).await {
+                locks::Attempt::Held(held) => self.keep(lock, held),
+                locks::Attempt::Busy => LockGrant::Busy,
+                locks::Attempt::Unavailable => LockGrant::Unavailable,
+            };
+        }
+        if self.inner.cancelled.get() {
+            return LockGrant::Busy;
+        }
+        let (granted, waiting) = locks::acquire_waiting(lock.as_str());
+        self.inner
+            .waiting_locks
+            .borrow_mut()
+            .push((lock.clone(), waiting));
+        self.inner
+            .lock_waits
+            .try_update(|w| w.push(environment.clone()));
+        let held = granted.await;
+        self.inner
+            .waiting_locks
+            .borrow_mut()
+            .retain(|(name, _)| name != lock);
+        self.inner
+            .lock_waits
+            .try_update(|w| w.retain(|e| e != environment));
+        match held {
+            Some(held) => self.keep(lock, held),
+            // Aborted (the run was cancelled, which the driver sees next).
+            None => LockGrant::Busy,
+        }
+    }
+
+    fn unlock(&self, lock: &LockName) {
+        // Dropping the held lock gives it back.
+        self.inner
+            .held_locks
+            .borrow_mut()
+            .retain(|(name, _)| name != lock);
+    }
+}
+
+impl UiPrompter {
+    fn keep(&self, lock: &LockName, held: HeldLock) -> LockGrant {
+        self.inner
+            .held_locks
+            .borrow_mut()
+            .push((lock.clone(), held));
+        LockGrant::Acquired
     }
 }

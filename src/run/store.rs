@@ -1,5 +1,6 @@
-//! The session's run record and the run in progress, kept in sessionStorage so a reload can
-//! resume. Never a token: only what `RunRecord` and [`ActiveRun`] hold.
+//! The session's run record and the runs in progress, kept in sessionStorage so that a reload
+//! can offer to resume them (`w365_core::resume` validates them, the admin decides). Never a
+//! token: only what `RunRecord` and `StoredRun` hold.
 //!
 //! Runs from before a reload are kept as raw JSON and never parsed back into the core's types:
 //! deserialising the whole record would cost the page about 70 KB of wasm (gzip), for a report
@@ -7,26 +8,21 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::{to_raw_value, RawValue};
-use w365_core::ids::AppId;
-use w365_core::procedure::Mode;
 use w365_core::record::{EnvironmentRun, Operator, RunRecord, SCHEMA_VERSION};
+use w365_core::resume::StoredRun;
 
 use super::tab_storage;
 
 /// The sessionStorage key.
 pub const KEY: &str = "w365-appuser.session";
 
-/// A run that had started when the page was last saved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActiveRun {
-    /// The environment (its EnvironmentId as text).
-    pub environment_id: String,
-    /// Setup or undo.
-    pub mode: Mode,
-    /// The data center, once chosen (so a resumed run does not ask again).
-    pub data_center: Option<AppId>,
-    /// Whether the admin already confirmed the plan (a resumed run then continues unasked).
-    pub plan_confirmed: bool,
+/// Which of the two unfinished runs a page can have: one environment view's, or the batch's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// The environment view's setup or undo.
+    View,
+    /// The dashboard's batch.
+    Batch,
 }
 
 /// Everything kept across a reload.
@@ -36,17 +32,19 @@ pub struct Saved {
     pub record: RunRecord,
     /// Runs finished before the last reload, as their JSON.
     pub restored: Vec<Box<RawValue>>,
-    /// The run in progress, if any.
-    pub active: Option<ActiveRun>,
-    /// The batch in progress (its EnvironmentIds), if any.
-    pub batch: Option<Vec<String>>,
+    /// The environment view's unfinished run ([`StoredRun`]'s JSON), if any. Kept as text:
+    /// what comes back from storage is validated by the core before it is offered.
+    pub view_run: Option<Box<RawValue>>,
+    /// The batch's unfinished run, likewise.
+    pub batch_run: Option<Box<RawValue>>,
 }
 
 impl PartialEq for Saved {
     fn eq(&self, other: &Self) -> bool {
+        let raw = |r: &Option<Box<RawValue>>| r.as_ref().map(|r| r.get().to_owned());
         self.record == other.record
-            && self.active == other.active
-            && self.batch == other.batch
+            && raw(&self.view_run) == raw(&other.view_run)
+            && raw(&self.batch_run) == raw(&other.batch_run)
             && self
                 .restored
                 .iter()
@@ -62,9 +60,10 @@ struct Stored {
     cloud: String,
     started_at_ms: u64,
     runs: Vec<Box<RawValue>>,
-    active: Option<ActiveRun>,
     #[serde(default)]
-    batch: Option<Vec<String>>,
+    view_run: Option<Box<RawValue>>,
+    #[serde(default)]
+    batch_run: Option<Box<RawValue>>,
 }
 
 /// The report's JSON: the shape of `RunRecord`, with some runs passed through raw.
@@ -85,9 +84,54 @@ impl Saved {
         Saved {
             record: RunRecord::new(operator, cloud, now_ms),
             restored: Vec::new(),
-            active: None,
-            batch: None,
+            view_run: None,
+            batch_run: None,
         }
+    }
+
+    fn slot(&mut self, slot: Slot) -> &mut Option<Box<RawValue>> {
+        match slot {
+            Slot::View => &mut self.view_run,
+            Slot::Batch => &mut self.batch_run,
+        }
+    }
+
+    /// The unfinished run of `slot`, as stored (to validate with `w365_core::resume`).
+    pub fn unfinished(&self, slot: Slot) -> Option<String> {
+        match slot {
+            Slot::View => &self.view_run,
+            Slot::Batch => &self.batch_run,
+        }
+        .as_ref()
+        .map(|r| r.get().to_owned())
+    }
+
+    /// Keeps (or, with `None`, forgets) the unfinished run of `slot`.
+    pub fn set_unfinished(&mut self, slot: Slot, run: Option<&StoredRun>) {
+        *self.slot(slot) = run.and_then(|r| to_raw_value(r).ok());
+    }
+
+    /// Keeps a stored unfinished run as it was read (it was validated and is offered again).
+    pub fn restore_unfinished(&mut self, slot: Slot, text: &str) {
+        *self.slot(slot) = RawValue::from_string(text.to_owned()).ok();
+    }
+
+    /// Changes the unfinished run of `slot`, if it is one this page wrote.
+    pub fn update_unfinished(
+        &mut self,
+        slot: Slot,
+        now_ms: u64,
+        change: impl FnOnce(&mut StoredRun),
+    ) {
+        let Some(mut run) = self
+            .unfinished(slot)
+            .and_then(|text| serde_json::from_str::<StoredRun>(&text).ok())
+        else {
+            return;
+        };
+        change(&mut run);
+        run.saved_at_ms = now_ms;
+        self.set_unfinished(slot, Some(&run));
     }
 
     /// Adds a finished run.
@@ -144,8 +188,8 @@ impl Saved {
             cloud: self.record.cloud.clone(),
             started_at_ms: self.record.started_at_ms,
             runs: self.runs_json(),
-            active: self.active.clone(),
-            batch: self.batch.clone(),
+            view_run: self.view_run.clone(),
+            batch_run: self.batch_run.clone(),
         }
     }
 }
@@ -159,8 +203,8 @@ pub fn load() -> Option<Saved> {
     Some(Saved {
         record,
         restored: stored.runs,
-        active: stored.active,
-        batch: stored.batch,
+        view_run: stored.view_run,
+        batch_run: stored.batch_run,
     })
 }
 

@@ -1,6 +1,6 @@
 //! The tab's sessionStorage, for the little the tool keeps across a reload: the run record
-//! (`store`), the guide's progress (`guide_progress`) and the chosen cloud
-//! (`crate::cloud_choice`). Never a token.
+//! (`store`), the guide's progress (`guide_progress`), the chosen cloud
+//! (`crate::cloud_choice`) and the last sign-in's username (`crate::login_hint`). Never a token.
 //!
 //! A missing, full or blocked storage only costs what a reload would have resumed, so reads
 //! give `None` and writes are dropped rather than failing the page.

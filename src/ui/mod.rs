@@ -2,14 +2,18 @@
 //! the admin's choices on; decisions live in `w365_core`. Hooks and flows: `README.md`.
 mod app;
 mod cloud_picker;
+pub mod consent_unknown;
 pub mod dashboard;
 pub mod environment;
 mod error_panel;
+mod framed;
 mod registration_guide;
 mod report;
+mod resume_prompt;
 pub mod session;
 mod sign_in;
 mod workspace;
 mod workspace_loader;
 
 pub use app::App;
+pub use framed::Framed;

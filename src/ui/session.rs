@@ -3,17 +3,19 @@
 
 use leptos::prelude::*;
 use w365_core::cloud::CloudEndpoints;
-use w365_core::discovery::Instance;
+use w365_core::discovery::{Instance, UnusableInstance};
 
+use w365_core::ids::AppId;
 use w365_core::procedure::Mode;
 use w365_core::record::EnvironmentRun;
+use w365_core::resume::{ResumeOffer, StoredRun};
 
 use super::dashboard::row_status::RowInfo;
 use super::environment::outcome_key;
 use crate::api::transport::BrowserTransport;
 use crate::bridge::msal::Account;
 use crate::run::clock::now_ms;
-use crate::run::store::{self, Saved};
+use crate::run::store::{self, Saved, Slot};
 
 /// One environment from discovery and what its inspection found (`None` while inspecting).
 #[derive(Debug, Clone)]
@@ -78,14 +80,25 @@ impl EnvRow {
     }
 }
 
+/// How an environment view starts a run the admin chose to resume from storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunStart {
+    /// Setup or undo.
+    pub mode: Mode,
+    /// The data center chosen before (not asked again).
+    pub data_center: Option<AppId>,
+    /// The plan was confirmed and the admin chose to continue: it is not asked again.
+    pub plan_confirmed: bool,
+}
+
 /// Which screen is shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
     Dashboard,
-    /// One environment; `resume` when reopened after a reload interrupted its run.
+    /// One environment; `resume` when the admin chose to resume a stored run there.
     Environment {
         id: String,
-        resume: bool,
+        resume: Option<RunStart>,
     },
 }
 
@@ -98,14 +111,20 @@ pub struct Session {
     pub transport: StoredValue<BrowserTransport>,
     /// `None` while discovery runs; `Err` with the message when it failed.
     pub rows: RwSignal<Option<Result<Vec<EnvRow>, String>>>,
+    /// Discovery rows the client cannot use, each with the reason (shown, never inspected).
+    pub unusable: RwSignal<Vec<UnusableInstance>>,
     pub screen: RwSignal<Screen>,
     pub saved: RwSignal<Saved>,
     /// Text for the polite live region.
     pub live: RwSignal<String>,
     /// Selected rows (EnvironmentIds) for a batch.
     pub selected: RwSignal<Vec<String>>,
-    /// A batch a reload interrupted, to run again (it re-inspects; nothing is written twice).
+    /// A stored batch the admin chose to continue (it re-inspects; nothing is written twice).
     pub resume_batch: RwSignal<Option<Vec<String>>>,
+    /// Stored runs found at sign-in, validated, waiting for the admin's decision.
+    pub resume_offers: RwSignal<Vec<(Slot, ResumeOffer)>>,
+    /// Stored runs refused (with why); nothing of them is written.
+    pub resume_refusals: RwSignal<Vec<String>>,
 }
 
 impl Session {
@@ -133,6 +152,44 @@ impl Session {
         if let Some(saved) = self.saved.try_get_untracked() {
             store::save(&saved);
         }
+    }
+
+    /// A new unfinished run in `slot`, kept so that a reload can offer it again.
+    pub fn start_unfinished(
+        &self,
+        slot: Slot,
+        mode: Mode,
+        environments: Vec<String>,
+        data_center: Option<AppId>,
+        plan_confirmed: bool,
+    ) {
+        let run = StoredRun {
+            operator: self.account.with_value(|a| a.username.clone()),
+            cloud: self.cloud_key.get_value(),
+            mode: match mode {
+                Mode::Undo => "undo",
+                Mode::Assess => "assess",
+                Mode::Setup => "setup",
+            }
+            .into(),
+            batch: slot == Slot::Batch,
+            environments,
+            finished: Vec::new(),
+            data_center: data_center.map(|a| a.to_string()),
+            plan_confirmed,
+            saved_at_ms: now_ms(),
+        };
+        self.save_with(|s| s.set_unfinished(slot, Some(&run)));
+    }
+
+    /// Changes the unfinished run of `slot` and keeps it.
+    pub fn update_unfinished(&self, slot: Slot, change: impl FnOnce(&mut StoredRun)) {
+        self.save_with(|s| s.update_unfinished(slot, now_ms(), change));
+    }
+
+    /// Forgets the unfinished run of `slot` (it ended, or the admin dismissed it).
+    pub fn end_unfinished(&self, slot: Slot) {
+        self.save_with(|s| s.set_unfinished(slot, None));
     }
 
     /// Adds a finished run to the session record.

@@ -63,8 +63,9 @@ impl BatchObserver for () {
 }
 
 /// Runs every procedure, at most `concurrency` at once (0 means [`DEFAULT_CONCURRENCY`]);
-/// returns the records in the input order. Once [`Prompter::is_cancelled`] turns true, no
-/// further environment starts and running ones stop before their next request.
+/// returns the records in the input order. Once the admin cancels, no further environment
+/// starts, and running ones stop at once when the prompter's [`Prompter::cancelled`] resolves
+/// (before their next request when it only answers [`Prompter::is_cancelled`]).
 pub async fn run_batch<C, S, P, O>(
     procedures: Vec<Procedure>,
     client: &C,

@@ -47,34 +47,37 @@ pub struct BadEndpoint {
     pub why: &'static str,
 }
 
-/// Dataverse instance host suffixes per cloud, for CSP and host permissions (instances are `*.{suffix}`).
-fn dataverse_suffixes(cloud: &Cloud) -> &'static [&'static str] {
+/// The Dataverse domain of each cloud, as a CSP source and match-pattern suffix (`*.{domain}`).
+///
+/// The public cloud's environments are `{org}.crm{N}.dynamics.com`, one `N` per data-center
+/// region, and Microsoft adds regions over time (crm22 is reported, unconfirmed). CSP sources
+/// and extension match patterns accept `*` only as a whole leading label (`*.example.com`), so
+/// `*.crm*.dynamics.com` cannot be written and a list of regions misses the next one: the
+/// narrowest source that covers every region is `*.dynamics.com`. What the app itself sends a
+/// token to is checked precisely, host by host, with [`Cloud::is_dataverse_host`].
+fn dataverse_domain(cloud: &Cloud) -> Option<&'static str> {
     match cloud {
-        Cloud::Public => &[
-            "crm.dynamics.com",
-            "crm2.dynamics.com",
-            "crm3.dynamics.com",
-            "crm4.dynamics.com",
-            "crm5.dynamics.com",
-            "crm6.dynamics.com",
-            "crm7.dynamics.com",
-            "crm8.dynamics.com",
-            "crm11.dynamics.com",
-            "crm12.dynamics.com",
-            "crm14.dynamics.com",
-            "crm15.dynamics.com",
-            "crm16.dynamics.com",
-            "crm17.dynamics.com",
-            "crm19.dynamics.com",
-            "crm20.dynamics.com",
-            "crm21.dynamics.com",
-        ],
-        Cloud::Gcc => &["crm9.dynamics.com"],
-        Cloud::GccHigh => &["crm.microsoftdynamics.us"],
-        Cloud::Dod => &["crm.appsplatform.us"],
-        Cloud::China => &["crm.dynamics.cn"],
-        Cloud::Custom(_) => &[],
+        Cloud::Public => Some("dynamics.com"),
+        Cloud::Gcc => Some(GCC_DATAVERSE),
+        Cloud::GccHigh => Some("crm.microsoftdynamics.us"),
+        Cloud::Dod => Some("crm.appsplatform.us"),
+        Cloud::China => Some("crm.dynamics.cn"),
+        Cloud::Custom(_) => None,
     }
+}
+
+/// GCC's one Dataverse region, which the public cloud's `crm{N}` pattern must leave out.
+const GCC_DATAVERSE: &str = "crm9.dynamics.com";
+
+/// Whether `label` is one DNS label: letters, digits and inner hyphens, 1 to 63 characters.
+fn is_dns_label(label: &str) -> bool {
+    !label.is_empty()
+        && label.len() <= 63
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !label.starts_with('-')
+        && !label.ends_with('-')
 }
 
 impl Cloud {
@@ -165,13 +168,52 @@ impl Cloud {
             .iter()
             .map(|base| origin_of(base))
             .collect();
-        hosts.extend(
-            dataverse_suffixes(self)
-                .iter()
-                .map(|s| format!("https://*.{s}")),
-        );
+        hosts.extend(dataverse_domain(self).map(|d| format!("https://*.{d}")));
         hosts.dedup();
         hosts
+    }
+
+    /// Whether `host` (a URL's host, with its port if it has one) is a Dataverse environment of
+    /// this cloud, so that a token for it may be sent there. Public: `{org}.crm{N}.dynamics.com`
+    /// for any region `N` (none, or digits) except GCC's `crm9`; GCC: `{org}.crm9.dynamics.com`;
+    /// GCC High, DoD, China: `{org}.` under their Dataverse domain; a custom cloud: its discovery
+    /// endpoint's own host (the one Dataverse host its policy admits). Never the discovery host.
+    pub fn is_dataverse_host(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        if let Cloud::Custom(e) = self {
+            let discovery = origin_of(&e.discovery);
+            return discovery.strip_prefix("https://") == Some(host.as_str());
+        }
+        let discovery = origin_of(&self.endpoints().discovery);
+        if discovery.strip_prefix("https://") == Some(host.as_str()) {
+            return false;
+        }
+        let Some((org, region)) = host.split_once('.') else {
+            return false;
+        };
+        if !is_dns_label(org) {
+            return false;
+        }
+        match self {
+            Cloud::Public => region
+                .strip_suffix(".dynamics.com")
+                .and_then(|crm| crm.strip_prefix("crm"))
+                .is_some_and(|n| {
+                    n.bytes().all(|b| b.is_ascii_digit())
+                        && !n.starts_with('0')
+                        && region != GCC_DATAVERSE
+                }),
+            _ => dataverse_domain(self) == Some(region),
+        }
+    }
+
+    /// [`Cloud::is_dataverse_host`] for a whole URL: `https://{host}/…`, nothing else.
+    pub fn is_dataverse_url(&self, url: &str) -> bool {
+        let Some(rest) = url.strip_prefix("https://") else {
+            return false;
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        !authority.contains('@') && self.is_dataverse_host(authority)
     }
 
     /// The Power Platform admin center's origin in this cloud, where the browser extension
@@ -207,6 +249,96 @@ impl CloudEndpoints {
         format!(
             "{}/{}/adminconsent?client_id={}",
             self.authority, tenant, app
+        )
+    }
+}
+
+/// The directory a sign-in goes to: the last segment of the authority URL.
+///
+/// A multi-tenant registration ("Accounts in any organizational directory") signs in through
+/// `organizations`; a single-tenant one ("Accounts in this organizational directory only") must
+/// name its directory, by id or by a verified domain: Entra refuses it at the generic
+/// authorities with AADSTS50194 (MSAL.js `lib/msal-browser/docs/initialization.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignInTenant {
+    /// Any work or school directory: for a multi-tenant registration.
+    Organizations,
+    /// One directory by its id.
+    Directory(TenantId),
+    /// One directory by one of its verified domains, lowercase (e.g. `contoso.onmicrosoft.com`).
+    Domain(String),
+}
+
+/// Why a `"tenant"` setting was refused; the message says what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("\"tenant\": {input:?} {why}")]
+pub struct BadTenant {
+    /// The text as given.
+    pub input: String,
+    /// What is wrong with it and what to write.
+    pub why: &'static str,
+}
+
+impl SignInTenant {
+    /// Reads a configured tenant: a directory (tenant) id, or a domain such as
+    /// `contoso.onmicrosoft.com`. The generic authorities are refused: leaving the setting out
+    /// is how a multi-tenant registration is configured.
+    pub fn parse(input: &str) -> Result<SignInTenant, BadTenant> {
+        let bad = |why| BadTenant {
+            input: input.to_owned(),
+            why,
+        };
+        let text = input.trim().to_ascii_lowercase();
+        if text.is_empty() {
+            return Err(bad("is empty: write the directory (tenant) id or a verified domain, or leave \"tenant\" out for a multi-tenant registration"));
+        }
+        if ["organizations", "common", "consumers"].contains(&text.as_str()) {
+            return Err(bad("is a generic authority, not a directory: leave \"tenant\" out for a multi-tenant registration, or write your directory (tenant) id for a single-tenant one"));
+        }
+        if text.contains(['/', ':', '@', '?', '#', ' ']) {
+            return Err(bad("must be only the directory (tenant) id or a domain, not a URL or an account: e.g. 8f3c2a1e-5b7d-4e9a-9c1f-2d6e8a4b7c30 or contoso.onmicrosoft.com"));
+        }
+        if let Ok(id) = TenantId::parse(&text) {
+            return Ok(SignInTenant::Directory(id));
+        }
+        let labels: Vec<&str> = text.split('.').collect();
+        let top = labels.last().copied().unwrap_or_default();
+        let domain = text.len() <= 253
+            && labels.len() >= 2
+            && labels.iter().all(|l| is_dns_label(l))
+            && top.len() >= 2
+            && !top.bytes().all(|b| b.is_ascii_digit());
+        if !domain {
+            return Err(bad("is neither a directory (tenant) id (a GUID, as shown on the app registration's Overview) nor a domain name such as contoso.onmicrosoft.com"));
+        }
+        Ok(SignInTenant::Domain(text))
+    }
+
+    /// The authority's last segment: `organizations`, the id, or the domain.
+    pub fn segment(&self) -> &str {
+        match self {
+            SignInTenant::Organizations => "organizations",
+            SignInTenant::Directory(id) => id.as_str(),
+            SignInTenant::Domain(domain) => domain,
+        }
+    }
+
+    /// Whether this names one directory (a single-tenant registration can sign in through it).
+    pub fn is_specific(&self) -> bool {
+        !matches!(self, SignInTenant::Organizations)
+    }
+}
+
+impl CloudEndpoints {
+    /// The MSAL authority for `tenant`: `{authority}/{segment}`, e.g.
+    /// `https://login.microsoftonline.com/organizations` or, for a custom cloud with a path
+    /// prefix, `https://host/login/{tenant id}`.
+    pub fn authority_for(&self, tenant: &SignInTenant) -> String {
+        format!(
+            "{}/{}",
+            self.authority.trim_end_matches('/'),
+            tenant.segment()
         )
     }
 }
@@ -265,5 +397,171 @@ mod tests {
             "https://c.example",
         );
         assert_eq!(custom.map(|c| c.admin_center()), Ok(None));
+    }
+
+    #[test]
+    fn every_public_region_is_a_dataverse_host_gcc_and_lookalikes_are_not() {
+        let public = Cloud::Public;
+        for host in [
+            "contoso.crm.dynamics.com",
+            "contoso.crm4.dynamics.com",
+            "contoso.crm21.dynamics.com",
+            // A region Microsoft adds later is covered without a release.
+            "x.crm22.dynamics.com",
+            "x.crm123.dynamics.com",
+            "Contoso-Prod.CRM11.dynamics.com",
+        ] {
+            assert!(public.is_dataverse_host(host), "{host}");
+        }
+        for host in [
+            "contoso.crm9.dynamics.com",
+            "globaldisco.crm.dynamics.com",
+            "crm.dynamics.com",
+            "dynamics.com",
+            "x.dynamics.com",
+            "x.operations.dynamics.com",
+            "x.crmx.dynamics.com",
+            "x.crm0.dynamics.com",
+            "x.crm-1.dynamics.com",
+            "a.b.crm.dynamics.com",
+            "x.crm.dynamics.com.evil.com",
+            "x.crm.dynamics.comevil.com",
+            "evil.com",
+            "x.crm.dynamics.com:8443",
+            "-x.crm.dynamics.com",
+            ".crm.dynamics.com",
+        ] {
+            assert!(!public.is_dataverse_host(host), "{host}");
+        }
+        assert!(Cloud::Gcc.is_dataverse_host("agency.crm9.dynamics.com"));
+        assert!(!Cloud::Gcc.is_dataverse_host("agency.crm.dynamics.com"));
+        assert!(!Cloud::Gcc.is_dataverse_host("globaldisco.crm9.dynamics.com"));
+        assert!(Cloud::GccHigh.is_dataverse_host("agency.crm.microsoftdynamics.us"));
+        assert!(!Cloud::GccHigh.is_dataverse_host("agency.crm.dynamics.com"));
+        assert!(Cloud::Dod.is_dataverse_host("agency.crm.appsplatform.us"));
+        assert!(Cloud::China.is_dataverse_host("contoso.crm.dynamics.cn"));
+        assert!(!Cloud::China.is_dataverse_host("contoso.crm5.dynamics.cn"));
+    }
+
+    #[test]
+    fn a_custom_clouds_dataverse_is_its_discovery_host() {
+        let demo = Cloud::custom(
+            "https://127.0.0.1:8443/login",
+            "https://127.0.0.1:8443/disco",
+            "https://127.0.0.1:8443/graph",
+        )
+        .unwrap();
+        assert!(demo.is_dataverse_url("https://127.0.0.1:8443/org/contosoprod"));
+        assert!(!demo.is_dataverse_url("https://127.0.0.1:9443/org/contosoprod"));
+        assert!(!demo.is_dataverse_url("https://contoso.crm.dynamics.com"));
+        assert!(Cloud::Public.is_dataverse_url("https://contoso.crm22.dynamics.com/api/data"));
+        assert!(!Cloud::Public.is_dataverse_url("http://contoso.crm.dynamics.com"));
+        assert!(!Cloud::Public.is_dataverse_url("https://evil.com@contoso.crm.dynamics.com/"));
+    }
+
+    #[test]
+    fn the_csp_source_for_dataverse_is_the_clouds_dynamics_domain_and_covers_every_host_it_accepts()
+    {
+        // A CSP host source `https://*.d` admits exactly the hosts that end in `.d`.
+        let covered = |cloud: &Cloud, host: &str| {
+            cloud.allowed_hosts().iter().any(|source| {
+                source
+                    .strip_prefix("https://*.")
+                    .is_some_and(|d| host.ends_with(&format!(".{d}")))
+                    || source.strip_prefix("https://") == Some(host)
+            })
+        };
+        assert!(Cloud::Public
+            .allowed_hosts()
+            .contains(&"https://*.dynamics.com".to_owned()));
+        for (cloud, host) in [
+            (Cloud::Public, "x.crm22.dynamics.com"),
+            (Cloud::Public, "x.crm.dynamics.com"),
+            (Cloud::Gcc, "x.crm9.dynamics.com"),
+            (Cloud::GccHigh, "x.crm.microsoftdynamics.us"),
+            (Cloud::Dod, "x.crm.appsplatform.us"),
+            (Cloud::China, "x.crm.dynamics.cn"),
+        ] {
+            assert!(cloud.is_dataverse_host(host), "{host}");
+            assert!(covered(&cloud, host), "{cloud:?} {host}");
+        }
+        for host in ["evil.com", "x.dynamics.com.evil.com"] {
+            assert!(!covered(&Cloud::Public, host), "{host}");
+        }
+        assert!(!covered(&Cloud::Gcc, "x.crm.dynamics.com"));
+        for cloud in Cloud::NAMED {
+            for source in cloud.allowed_hosts() {
+                assert!(source.starts_with("https://"), "{source}");
+                // `*` only as the whole leading label, as CSP and match patterns allow.
+                assert!(!source[8..].contains('*') || source.starts_with("https://*."));
+                assert!(source.matches('*').count() <= 1, "{source}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_tenant_is_a_directory_id_or_a_domain() {
+        assert_eq!(
+            SignInTenant::parse(" 8F3C2A1E-5B7D-4E9A-9C1F-2D6E8A4B7C30 "),
+            Ok(SignInTenant::Directory(
+                TenantId::parse("8f3c2a1e-5b7d-4e9a-9c1f-2d6e8a4b7c30").unwrap()
+            ))
+        );
+        assert_eq!(
+            SignInTenant::parse("Contoso.OnMicrosoft.com"),
+            Ok(SignInTenant::Domain("contoso.onmicrosoft.com".into()))
+        );
+        assert_eq!(
+            SignInTenant::parse("xn--bcher-kva.example").map(|t| t.segment().to_owned()),
+            Ok("xn--bcher-kva.example".to_owned())
+        );
+        for (input, hint) in [
+            ("", "empty"),
+            ("organizations", "leave \"tenant\" out"),
+            ("common", "leave \"tenant\" out"),
+            (
+                "https://login.microsoftonline.com/contoso.onmicrosoft.com",
+                "not a URL",
+            ),
+            ("admin@contoso.onmicrosoft.com", "not a URL or an account"),
+            ("contoso", "neither"),
+            ("8f3c2a1e-5b7d", "neither"),
+            ("10.0.0.1", "neither"),
+            ("-contoso.com", "neither"),
+            ("contoso..com", "neither"),
+        ] {
+            let err = SignInTenant::parse(input).expect_err(input);
+            let text = err.to_string();
+            assert!(text.contains(hint), "{input}: {text}");
+            assert!(text.contains(&format!("{input:?}")), "{input}: {text}");
+        }
+    }
+
+    #[test]
+    fn the_authority_names_the_tenant_under_the_clouds_sign_in_host() {
+        let id = SignInTenant::parse("8f3c2a1e-5b7d-4e9a-9c1f-2d6e8a4b7c30").unwrap();
+        assert_eq!(
+            Cloud::Public
+                .endpoints()
+                .authority_for(&SignInTenant::Organizations),
+            "https://login.microsoftonline.com/organizations"
+        );
+        assert_eq!(
+            Cloud::GccHigh.endpoints().authority_for(&id),
+            "https://login.microsoftonline.us/8f3c2a1e-5b7d-4e9a-9c1f-2d6e8a4b7c30"
+        );
+        let demo = Cloud::custom(
+            "https://127.0.0.1:8443/login/",
+            "https://127.0.0.1:8443/disco",
+            "https://127.0.0.1:8443/graph",
+        )
+        .unwrap();
+        assert_eq!(
+            demo.endpoints()
+                .authority_for(&SignInTenant::Domain("contoso.onmicrosoft.com".into())),
+            "https://127.0.0.1:8443/login/contoso.onmicrosoft.com"
+        );
+        assert!(id.is_specific());
+        assert!(!SignInTenant::Organizations.is_specific());
     }
 }

@@ -1,21 +1,26 @@
 //! Global Discovery Service: the environments the signed-in admin can reach.
+//!
+//! Each `Instances` row is read on its own: a row this client cannot use (an id it cannot put
+//! into a URL, no usable `Url`, …) becomes an [`UnusableInstance`] carrying what is known and
+//! why, so one odd row never takes the whole list down.
 
-use crate::cloud::CloudEndpoints;
+use crate::cloud::{Cloud, CloudEndpoints};
 use crate::error::ApiError;
 use crate::http::{HttpClient, HttpRequest, HttpResponse};
 use crate::ids::{EnvironmentId, OrganizationId, TenantId};
 use crate::odata::{self, Page};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-/// Most pages followed before giving up, so a looping `@odata.nextLink` cannot hang the app.
-const MAX_PAGES: usize = 100;
+/// GDS `State` of a disabled environment (0 is enabled); its Web API does not serve requests.
+pub const STATE_DISABLED: i64 = 1;
 
-/// One Dataverse environment as GDS describes it.
+/// One Dataverse environment as GDS describes it, checked usable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Instance {
-    /// Organization id.
-    #[serde(rename = "Id")]
-    pub id: OrganizationId,
+    /// Organization id (not needed to reach the environment, so a missing one is tolerated).
+    #[serde(rename = "Id", default)]
+    pub id: Option<OrganizationId>,
     /// Power Platform environment id.
     #[serde(rename = "EnvironmentId")]
     pub environment_id: EnvironmentId,
@@ -40,7 +45,7 @@ pub struct Instance {
     /// Dataverse version.
     #[serde(rename = "Version", default)]
     pub version: Option<String>,
-    /// State (0 = enabled).
+    /// State (0 = enabled, [`STATE_DISABLED`] = disabled).
     #[serde(rename = "State", default)]
     pub state: Option<i64>,
     /// Tenant.
@@ -56,6 +61,271 @@ impl Instance {
     pub fn origin(&self) -> String {
         self.url.trim_end_matches('/').to_owned()
     }
+
+    /// Whether GDS says the environment is disabled: it is then never inspected.
+    pub fn is_disabled(&self) -> bool {
+        self.state == Some(STATE_DISABLED)
+    }
+}
+
+/// Why a discovery row cannot be used. One variant per check, so a new check is one more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+pub enum UnusableReason {
+    /// The row is not a JSON object.
+    NotAnObject,
+    /// No `EnvironmentId`, or not a string.
+    MissingEnvironmentId,
+    /// An `EnvironmentId` this client cannot put into URLs and storage.
+    BadEnvironmentId {
+        /// What the id check said (it quotes the id).
+        detail: String,
+    },
+    /// No `Url`, or not a string.
+    MissingUrl,
+    /// A `Url` that is not `https://`.
+    NotHttps {
+        /// The URL as given.
+        url: String,
+    },
+    /// A `Url` that is not a plain https base URL.
+    BadUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// A `Url` outside the signed-in cloud's Dataverse domain: the admin's token for that
+    /// cloud's Dataverse must not be sent there.
+    OutsideCloud {
+        /// The URL as given.
+        url: String,
+        /// The cloud signed in to, as the admin knows it.
+        cloud: String,
+    },
+}
+
+impl UnusableReason {
+    /// A short key for the page's hooks (`data-unusable`).
+    pub fn key(&self) -> &'static str {
+        match self {
+            UnusableReason::NotAnObject => "not-an-object",
+            UnusableReason::MissingEnvironmentId => "missing-environment-id",
+            UnusableReason::BadEnvironmentId { .. } => "bad-environment-id",
+            UnusableReason::MissingUrl => "missing-url",
+            UnusableReason::NotHttps { .. } => "not-https",
+            UnusableReason::BadUrl { .. } => "bad-url",
+            UnusableReason::OutsideCloud { .. } => "outside-cloud",
+        }
+    }
+
+    /// What is wrong, for people.
+    pub fn text(&self) -> String {
+        match self {
+            UnusableReason::NotAnObject => {
+                "the discovery service listed an entry that is not an environment".into()
+            }
+            UnusableReason::MissingEnvironmentId => {
+                "the discovery service gave no environment id for it".into()
+            }
+            UnusableReason::BadEnvironmentId { detail } => {
+                format!("its environment id cannot be used safely: {detail}")
+            }
+            UnusableReason::MissingUrl => {
+                "the discovery service gave no web address (Url) for it".into()
+            }
+            UnusableReason::NotHttps { url } => {
+                format!("its web address {url:?} is not https")
+            }
+            UnusableReason::BadUrl { url, why } => {
+                format!("its web address {url:?} cannot be used: {why}")
+            }
+            UnusableReason::OutsideCloud { url, cloud } => format!(
+                "its web address {url:?} is not a Dataverse environment of the {cloud} cloud, so the tool sends it nothing"
+            ),
+        }
+    }
+
+    /// What the admin can do.
+    pub fn remedy(&self) -> String {
+        match self {
+            UnusableReason::OutsideCloud { .. } => "If this environment belongs to another Microsoft cloud, sign in to that cloud (config.json \"cloud\"); otherwise report what is shown here to the tool's maintainers. Other environments are not affected.".into(),
+            UnusableReason::MissingUrl => "Check in the Power Platform admin center (Environments → this environment) that it has a Dataverse database and is ready, then reload this page. Other environments are not affected.".into(),
+            _ => "This tool cannot work on this environment. Set up its application user by hand in the Power Platform admin center (Environments → this environment → Settings → Users + permissions → Application users), and report what is shown here to the tool's maintainers. Other environments are not affected.".into(),
+        }
+    }
+}
+
+/// A discovery row the client cannot use, with what is known about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnusableInstance {
+    /// `EnvironmentId` as given, if it was a string (shown, never put into a URL).
+    pub raw_id: Option<String>,
+    /// `FriendlyName`, else `UniqueName`, else empty.
+    pub name: String,
+    /// `Url` as given, if it was a string.
+    pub url: Option<String>,
+    /// `Region`, if given.
+    pub region: Option<String>,
+    /// Why it cannot be used.
+    pub reason: UnusableReason,
+}
+
+/// One row of the instance list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "listed", rename_all = "kebab-case")]
+pub enum Listed {
+    /// A row the client can work with.
+    Usable(Instance),
+    /// A row it cannot, with the reason.
+    Unusable(UnusableInstance),
+}
+
+impl Listed {
+    /// The instance, when the row is usable.
+    pub fn usable(&self) -> Option<&Instance> {
+        match self {
+            Listed::Usable(i) => Some(i),
+            Listed::Unusable(_) => None,
+        }
+    }
+
+    /// Reads one `Instances` row; never fails: what cannot be used says why.
+    pub fn from_row(row: &Value) -> Listed {
+        let Some(obj) = row.as_object() else {
+            return Listed::Unusable(UnusableInstance {
+                raw_id: None,
+                name: String::new(),
+                url: None,
+                region: None,
+                reason: UnusableReason::NotAnObject,
+            });
+        };
+        let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_owned);
+        let raw_id = text("EnvironmentId");
+        let url = text("Url");
+        let unusable = |reason| {
+            Listed::Unusable(UnusableInstance {
+                raw_id: raw_id.clone(),
+                name: text("FriendlyName")
+                    .filter(|n| !n.trim().is_empty())
+                    .or_else(|| text("UniqueName"))
+                    .unwrap_or_default(),
+                url: url.clone(),
+                region: text("Region"),
+                reason,
+            })
+        };
+        let environment_id = match raw_id.as_deref().map(EnvironmentId::parse) {
+            None => return unusable(UnusableReason::MissingEnvironmentId),
+            Some(Err(e)) => {
+                return unusable(UnusableReason::BadEnvironmentId {
+                    detail: e.to_string(),
+                })
+            }
+            Some(Ok(id)) => id,
+        };
+        let url = match url.as_deref().map(check_url) {
+            None => return unusable(UnusableReason::MissingUrl),
+            Some(Err(reason)) => return unusable(reason),
+            Some(Ok(u)) => u,
+        };
+        Listed::Usable(instance(obj, environment_id, url))
+    }
+}
+
+impl Listed {
+    /// The row as `cloud` may use it: a usable row whose `Url` is not one of the cloud's
+    /// Dataverse hosts ([`Cloud::is_dataverse_url`]) becomes unusable, so no token goes there.
+    pub fn within(self, cloud: &Cloud) -> Listed {
+        match self {
+            Listed::Usable(i) if !cloud.is_dataverse_url(&i.url) => {
+                Listed::Unusable(UnusableInstance {
+                    raw_id: Some(i.environment_id.to_string()),
+                    name: i.friendly_name,
+                    reason: UnusableReason::OutsideCloud {
+                        url: i.url.clone(),
+                        cloud: cloud.label().to_owned(),
+                    },
+                    url: Some(i.url),
+                    region: i.region,
+                })
+            }
+            other => other,
+        }
+    }
+}
+
+/// The instance from a row whose id and URL were checked; the other fields are informational,
+/// so a value of an unexpected type is dropped rather than refusing the row.
+fn instance(obj: &Map<String, Value>, environment_id: EnvironmentId, url: String) -> Instance {
+    let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_owned);
+    let unique_name = text("UniqueName").unwrap_or_default();
+    Instance {
+        id: text("Id").and_then(|s| OrganizationId::parse(&s).ok()),
+        environment_id,
+        friendly_name: text("FriendlyName")
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| unique_name.clone()),
+        unique_name,
+        url_name: text("UrlName"),
+        url,
+        api_url: text("ApiUrl"),
+        region: text("Region"),
+        version: text("Version"),
+        state: obj.get("State").and_then(Value::as_i64),
+        tenant_id: text("TenantId").and_then(|s| TenantId::parse(&s).ok()),
+        is_user_sys_admin: obj.get("IsUserSysAdmin").and_then(Value::as_bool),
+    }
+}
+
+/// A `Url` every request and token audience can be built on: `https://host[:port][/path]`,
+/// nothing that could smuggle a query, a fragment, credentials or whitespace into a request.
+fn check_url(url: &str) -> Result<String, UnusableReason> {
+    let bad = |why: &str| UnusableReason::BadUrl {
+        url: url.to_owned(),
+        why: why.to_owned(),
+    };
+    let trimmed = url.trim();
+    let Some(rest) = trimmed.strip_prefix("https://") else {
+        return Err(if trimmed.is_empty() {
+            UnusableReason::MissingUrl
+        } else {
+            UnusableReason::NotHttps {
+                url: url.to_owned(),
+            }
+        });
+    };
+    if rest
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '@' | '\\'))
+    {
+        return Err(bad(
+            "it must be a plain https address (no query, fragment, credentials or spaces)",
+        ));
+    }
+    let host_port = rest.split('/').next().unwrap_or_default();
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (host_port, None),
+    };
+    if host.is_empty() {
+        return Err(bad("it has no host"));
+    }
+    let labels_ok = host.split('.').all(|l| {
+        !l.is_empty()
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    });
+    if !labels_ok {
+        return Err(bad("its host is not a DNS name"));
+    }
+    if port.is_some_and(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()) || p.len() > 5) {
+        return Err(bad("its port is not a number"));
+    }
+    Ok(trimmed.to_owned())
 }
 
 /// The first request for the instance list.
@@ -66,27 +336,190 @@ pub fn instances_request(endpoints: &CloudEndpoints) -> HttpRequest {
     )
 }
 
-/// Parses one page of instances.
-pub fn parse_instances(resp: &HttpResponse) -> Result<Page<Instance>, ApiError> {
-    odata::read_page(resp)
+/// Parses one page of instances; only an answer that is not a page at all is an error.
+pub fn parse_instances(resp: &HttpResponse) -> Result<Page<Listed>, ApiError> {
+    let page: Page<Value> = odata::read_page(resp)?;
+    Ok(Page {
+        value: page.value.iter().map(Listed::from_row).collect(),
+        next_link: page.next_link,
+    })
 }
 
-/// Lists every instance, following `@odata.nextLink`.
+/// Lists every instance of `cloud` (rows whose `Url` is outside it are unusable), following `@odata.nextLink` on the discovery service's own origin for
+/// at most [`odata::MAX_PAGES`] pages. A longer list, or a link elsewhere, is an error: the
+/// dashboard never shows part of the list as if it were all of it.
 pub async fn list_instances(
     client: &impl HttpClient,
-    endpoints: &CloudEndpoints,
-) -> Result<Vec<Instance>, ApiError> {
-    let first = instances_request(endpoints);
+    cloud: &Cloud,
+) -> Result<Vec<Listed>, ApiError> {
+    let first = instances_request(&cloud.endpoints());
     let mut req = first.clone();
     let mut all = Vec::new();
-    for _ in 0..MAX_PAGES {
+    let mut pages = 0;
+    loop {
+        pages += 1;
+        odata::check_page(pages)?;
         let resp = client.send(req).await?;
         let page = parse_instances(&resp)?;
-        all.extend(page.value);
+        all.extend(page.value.into_iter().map(|row| row.within(cloud)));
         match page.next_link {
-            Some(next) => req = odata::next_page(&first, &next),
+            Some(next) => req = odata::next_page(&first, &next)?,
             None => return Ok(all),
         }
     }
-    Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn row(id: Value, url: Value) -> Value {
+        json!({
+            "Id": "11111111-2222-3333-4444-555555555555",
+            "EnvironmentId": id,
+            "UniqueName": "org1",
+            "FriendlyName": "Contoso",
+            "Url": url,
+            "Region": "NA",
+            "State": 0,
+        })
+    }
+
+    fn reason(v: &Value) -> Option<UnusableReason> {
+        match Listed::from_row(v) {
+            Listed::Unusable(u) => Some(u.reason),
+            Listed::Usable(_) => None,
+        }
+    }
+
+    #[test]
+    fn a_default_environment_row_is_usable_with_its_canonical_id() {
+        let v = row(
+            json!("default-8F3C2A1E-5B7D-4E9A-9C1F-2D6E8A4B7C30"),
+            json!("https://org1.crm.dynamics.com/"),
+        );
+        let Listed::Usable(i) = Listed::from_row(&v) else {
+            panic!("usable")
+        };
+        assert_eq!(
+            i.environment_id.as_str(),
+            "Default-8f3c2a1e-5b7d-4e9a-9c1f-2d6e8a4b7c30"
+        );
+        assert_eq!(i.origin(), "https://org1.crm.dynamics.com");
+        assert!(!i.is_disabled());
+    }
+
+    #[test]
+    fn rows_the_client_cannot_use_say_why_and_keep_what_is_known() {
+        let good_url = json!("https://org1.crm.dynamics.com");
+        let good_id = json!("8f3c2a1e-5b7d-4e9a-9c1f-2d6e8a4b7c30");
+        assert_eq!(reason(&json!(7)), Some(UnusableReason::NotAnObject));
+        assert_eq!(
+            reason(&row(Value::Null, good_url.clone())),
+            Some(UnusableReason::MissingEnvironmentId)
+        );
+        assert!(matches!(
+            reason(&row(json!("env one"), good_url.clone())),
+            Some(UnusableReason::BadEnvironmentId { detail }) if detail.contains("\"env one\"")
+        ));
+        assert_eq!(
+            reason(&row(good_id.clone(), Value::Null)),
+            Some(UnusableReason::MissingUrl)
+        );
+        assert_eq!(
+            reason(&row(good_id.clone(), json!("http://org1.crm.dynamics.com"))),
+            Some(UnusableReason::NotHttps {
+                url: "http://org1.crm.dynamics.com".into()
+            })
+        );
+        for bad in [
+            "https://",
+            "https://org1.crm.dynamics.com?x=1",
+            "https://user@org1.crm.dynamics.com",
+            "https://org 1.crm.dynamics.com",
+            "https://org1..dynamics.com",
+            "https://org1.crm.dynamics.com:x",
+        ] {
+            assert!(
+                matches!(
+                    reason(&row(good_id.clone(), json!(bad))),
+                    Some(UnusableReason::BadUrl { .. })
+                ),
+                "{bad}"
+            );
+        }
+        let Listed::Unusable(u) = Listed::from_row(&row(json!("a/b"), good_url)) else {
+            panic!("unusable")
+        };
+        assert_eq!(u.raw_id.as_deref(), Some("a/b"));
+        assert_eq!(u.name, "Contoso");
+        assert_eq!(u.url.as_deref(), Some("https://org1.crm.dynamics.com"));
+        assert!(!u.reason.text().is_empty() && !u.reason.remedy().is_empty());
+    }
+
+    #[test]
+    fn informational_fields_of_an_unexpected_type_are_dropped_not_fatal() {
+        let mut v = row(
+            json!("8f3c2a1e-5b7d-4e9a-9c1f-2d6e8a4b7c30"),
+            json!("https://127.0.0.1:8443/org/contosoprod"),
+        );
+        v["Id"] = json!("not a guid");
+        v["State"] = json!("1");
+        v["TenantId"] = json!(42);
+        v["FriendlyName"] = json!("");
+        let Listed::Usable(i) = Listed::from_row(&v) else {
+            panic!("usable")
+        };
+        assert_eq!((&i.id, i.state, &i.tenant_id), (&None, None, &None));
+        assert_eq!(i.friendly_name, "org1");
+        assert_eq!(i.origin(), "https://127.0.0.1:8443/org/contosoprod");
+    }
+
+    #[test]
+    fn state_one_is_disabled() {
+        let mut v = row(
+            json!("8f3c2a1e-5b7d-4e9a-9c1f-2d6e8a4b7c30"),
+            json!("https://org1.crm.dynamics.com"),
+        );
+        v["State"] = json!(STATE_DISABLED);
+        assert!(matches!(Listed::from_row(&v), Listed::Usable(i) if i.is_disabled()));
+    }
+
+    #[test]
+    fn a_row_outside_the_signed_in_cloud_is_unusable_and_the_cloud_s_own_rows_are_not() {
+        let id = json!("3a9e0b3c-8a8d-4c61-9a43-0a1f2b3c4d5e");
+        for (url, cloud, usable) in [
+            ("https://contoso.crm.dynamics.com", Cloud::Public, true),
+            ("https://contoso.crm22.dynamics.com", Cloud::Public, true),
+            ("https://contoso.crm9.dynamics.com", Cloud::Public, false),
+            ("https://contoso.crm9.dynamics.com", Cloud::Gcc, true),
+            (
+                "https://contoso.crm.dynamics.com.evil.example",
+                Cloud::Public,
+                false,
+            ),
+            ("https://contoso.crm.dynamics.com", Cloud::GccHigh, false),
+            (
+                "https://contoso.crm.microsoftdynamics.us",
+                Cloud::GccHigh,
+                true,
+            ),
+        ] {
+            let listed = Listed::from_row(&row(id.clone(), json!(url))).within(&cloud);
+            assert_eq!(
+                listed.usable().is_some(),
+                usable,
+                "{url} in {}",
+                cloud.key()
+            );
+            if let Listed::Unusable(u) = &listed {
+                assert!(
+                    matches!(u.reason, UnusableReason::OutsideCloud { .. }),
+                    "{url}: {:?}",
+                    u.reason
+                );
+            }
+        }
+    }
 }

@@ -1,14 +1,22 @@
 //! A generic async driver: runs a [`Procedure`] over an [`HttpClient`], a [`Sleeper`] (time and
 //! waiting) and a [`Prompter`] (the admin). Owns nothing global; the app and native tests both use it.
+//!
+//! Nothing it awaits can hold a run: every request is raced against its timeout (the
+//! procedure's retry policy says how long), and every request, wait, prompt and renewal is
+//! raced against [`Prompter::cancelled`], so a cancel takes effect at once. Whatever loses a
+//! race is dropped; the browser transport aborts a dropped fetch.
 
-use crate::http::HttpClient;
+use crate::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use crate::procedure::prompt::{Prompt, PromptAnswer};
-use crate::procedure::{Answer, Command, Input, Outcome, Procedure};
+use crate::procedure::{Answer, Command, Input, LockGrant, LockName, Outcome, Procedure};
 use crate::record::EnvironmentRef;
+use futures_util::future::{self, Either};
+use futures_util::pin_mut;
 use std::future::Future;
 use std::time::Duration;
 
-/// Longest single sleep, so cancellation is noticed during long throttling waits.
+/// Longest single sleep, so a cancel is noticed during long throttling waits even by a
+/// [`Prompter`] that only answers [`Prompter::is_cancelled`].
 const SLEEP_SLICE_MS: u64 = 1_000;
 
 /// Time for the procedure: a clock in milliseconds (any steady origin; the app uses `Date.now()`,
@@ -34,8 +42,82 @@ pub trait Prompter {
     fn is_cancelled(&self) -> bool {
         false
     }
+    /// Resolves once the admin asks to stop (at once if they already have). The default never
+    /// resolves: such a prompter's cancel is seen between steps, through
+    /// [`Prompter::is_cancelled`], and a request in flight is waited for.
+    fn cancelled(&self) -> impl Future<Output = ()> {
+        std::future::pending()
+    }
     /// Sees every command as it is issued (for live progress, countdowns).
     fn progress(&self, _environment: &EnvironmentRef, _command: &Command) {}
+    /// Takes `lock` (one per environment) for this run's writes: at once or `Busy` when
+    /// `wait` is false; when it is true, once another holder gave it back (a cancel may end
+    /// the wait with any answer). Without a lock manager: `Unavailable`, and the procedure
+    /// re-reads before it writes.
+    fn lock(
+        &self,
+        _environment: &EnvironmentRef,
+        _lock: &LockName,
+        _wait: bool,
+    ) -> impl Future<Output = LockGrant> {
+        std::future::ready(LockGrant::Unavailable)
+    }
+    /// Gives `lock` back (a lock not held is ignored).
+    fn unlock(&self, _lock: &LockName) {}
+}
+
+/// Sends `req`, giving up after `timeout_ms` with [`TransportError::Timeout`]. A request that
+/// loses the race is dropped, which aborts it in the browser.
+pub async fn send_within<C: HttpClient, S: Sleeper>(
+    client: &C,
+    sleeper: &S,
+    req: HttpRequest,
+    timeout_ms: u64,
+) -> Result<HttpResponse, TransportError> {
+    let send = client.send(req);
+    let timer = sleeper.sleep(Duration::from_millis(timeout_ms));
+    pin_mut!(send, timer);
+    match future::select(send, timer).await {
+        Either::Left((result, _)) => result,
+        Either::Right(((), _)) => Err(TransportError::Timeout {
+            after_ms: timeout_ms,
+        }),
+    }
+}
+
+/// A client whose every request gives up after a timeout, for reads made outside a procedure
+/// (the discovery service's list).
+pub struct WithTimeout<C, S> {
+    inner: C,
+    sleeper: S,
+    timeout_ms: u64,
+}
+
+impl<C: HttpClient, S: Sleeper> WithTimeout<C, S> {
+    /// Wraps `inner`; each request waits at most `timeout_ms` on `sleeper`'s clock.
+    pub fn new(inner: C, sleeper: S, timeout_ms: u64) -> Self {
+        WithTimeout {
+            inner,
+            sleeper,
+            timeout_ms,
+        }
+    }
+}
+
+impl<C: HttpClient, S: Sleeper> HttpClient for WithTimeout<C, S> {
+    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+        send_within(&self.inner, &self.sleeper, req, self.timeout_ms).await
+    }
+}
+
+/// `work`'s output, or `None` if the admin cancels first (then `work` is dropped).
+async fn unless_cancelled<P: Prompter, F: Future>(prompts: &P, work: F) -> Option<F::Output> {
+    let cancel = prompts.cancelled();
+    pin_mut!(work, cancel);
+    match future::select(work, cancel).await {
+        Either::Left((out, _)) => Some(out),
+        Either::Right(((), _)) => None,
+    }
 }
 
 /// Runs the procedure to its end and returns the outcome; the record stays in `machine`.
@@ -51,31 +133,45 @@ pub async fn drive<C: HttpClient, S: Sleeper, P: Prompter>(
         None => machine.start(sleeper.now_ms()),
     };
     loop {
+        // Verified or over: no write can follow, so another tab may have the environment.
+        if let Some(lock) = machine.release_write_lock() {
+            prompts.unlock(&lock);
+        }
         prompts.progress(&env, &cmd);
         if prompts.is_cancelled() && !machine.is_done() {
-            cmd = machine.handle(Input::Cancel, sleeper.now_ms());
+            // `cmd` is not carried out: whatever it would have sent never went out.
+            cmd = machine.handle(Input::CancelBeforeSending, sleeper.now_ms());
             continue;
         }
         cmd = match cmd {
-            Command::Done { outcome } => return outcome,
+            Command::Done { outcome } => {
+                // Also a lock taken just as the run was cancelled, which the procedure never
+                // heard was granted.
+                prompts.unlock(&machine.lock_name());
+                return outcome;
+            }
             Command::Send { requests } => {
-                let futures = requests.into_iter().map(|o| async move {
+                let round = future::join_all(requests.into_iter().map(|o| async move {
                     Answer {
                         id: o.id,
-                        result: client.send(o.request).await,
+                        result: send_within(client, sleeper, o.request, o.timeout_ms).await,
                     }
-                });
-                let answers = futures_util::future::join_all(futures).await;
-                machine.handle(Input::Answers { answers }, sleeper.now_ms())
+                }));
+                // Answers that did arrive are fed even if a cancel came meanwhile: the
+                // procedure learns what was written, then sees the cancel at the loop's top.
+                match unless_cancelled(prompts, round).await {
+                    Some(answers) => machine.handle(Input::Answers { answers }, sleeper.now_ms()),
+                    None => machine.handle(Input::Cancel, sleeper.now_ms()),
+                }
             }
             Command::Prompt { prompt } => {
-                let answer = prompts.ask(&env, &prompt).await;
-                // Cancelled while the admin was asked: whatever the prompt returned (a
-                // cancelled prompt has no real answer), the run ends cancelled, not declined.
-                if prompts.is_cancelled() {
-                    machine.handle(Input::Cancel, sleeper.now_ms())
-                } else {
-                    machine.handle(Input::Choice { answer }, sleeper.now_ms())
+                match unless_cancelled(prompts, prompts.ask(&env, &prompt)).await {
+                    // Cancelled while the admin was asked: whatever the prompt returned (a
+                    // cancelled prompt has no real answer), the run ends cancelled, not declined.
+                    Some(answer) if !prompts.is_cancelled() => {
+                        machine.handle(Input::Choice { answer }, sleeper.now_ms())
+                    }
+                    _ => machine.handle(Input::Cancel, sleeper.now_ms()),
                 }
             }
             Command::WaitUntil { at_ms, .. } => {
@@ -84,25 +180,47 @@ pub async fn drive<C: HttpClient, S: Sleeper, P: Prompter>(
                     .saturating_sub(sleeper.now_ms())
                     .div_ceil(SLEEP_SLICE_MS)
                     + 1;
+                let mut cancelled = false;
                 for _ in 0..slices {
                     let now = sleeper.now_ms();
                     if now >= at_ms || prompts.is_cancelled() {
                         break;
                     }
-                    sleeper
-                        .sleep(Duration::from_millis((at_ms - now).min(SLEEP_SLICE_MS)))
-                        .await;
+                    let slice =
+                        sleeper.sleep(Duration::from_millis((at_ms - now).min(SLEEP_SLICE_MS)));
+                    if unless_cancelled(prompts, slice).await.is_none() {
+                        cancelled = true;
+                        break;
+                    }
                 }
-                if prompts.is_cancelled() {
+                if cancelled || prompts.is_cancelled() {
                     machine.handle(Input::Cancel, sleeper.now_ms())
                 } else {
                     machine.handle(Input::Woke, sleeper.now_ms().max(at_ms))
                 }
             }
-            Command::RenewSignIn { audience } => match prompts.renew_sign_in(&audience).await {
-                Ok(()) => machine.handle(Input::SignInRenewed, sleeper.now_ms()),
-                Err(message) => machine.handle(Input::SignInFailed { message }, sleeper.now_ms()),
-            },
+            Command::Lock { lock, wait } => {
+                match unless_cancelled(prompts, prompts.lock(&env, &lock, wait)).await {
+                    Some(grant) if !prompts.is_cancelled() => {
+                        machine.handle(Input::Lock { grant }, sleeper.now_ms())
+                    }
+                    // A lock wait the cancel broke off: the run stops before any write.
+                    _ => machine.handle(Input::Cancel, sleeper.now_ms()),
+                }
+            }
+            Command::RenewSignIn { audience } => {
+                match unless_cancelled(prompts, prompts.renew_sign_in(&audience)).await {
+                    // A renewal the cancel broke off is not a failed sign-in.
+                    None => machine.handle(Input::Cancel, sleeper.now_ms()),
+                    Some(_) if prompts.is_cancelled() => {
+                        machine.handle(Input::Cancel, sleeper.now_ms())
+                    }
+                    Some(Ok(())) => machine.handle(Input::SignInRenewed, sleeper.now_ms()),
+                    Some(Err(message)) => {
+                        machine.handle(Input::SignInFailed { message }, sleeper.now_ms())
+                    }
+                }
+            }
         };
     }
 }

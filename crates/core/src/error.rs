@@ -37,6 +37,20 @@ pub enum ApiError {
         /// The first characters of the body.
         excerpt: String,
     },
+    /// A page's `@odata.nextLink` leaves the origin that was asked: not followed, nothing sent.
+    #[error("the service's next page is on {host}, not on {expected} that was asked; it was not followed and nothing was sent there")]
+    ForeignNextLink {
+        /// Where the link points (its origin, or the start of the link when it has none).
+        host: String,
+        /// The origin of the request the page answered.
+        expected: String,
+    },
+    /// A listing went on past [`crate::odata::MAX_PAGES`] pages: refused rather than truncated.
+    #[error("the list went on past {pages} pages; it was not read to the end, so nothing was concluded from it")]
+    TooManyPages {
+        /// The cap.
+        pages: u32,
+    },
 }
 
 fn refused_text(status: u16, code: Option<&str>, message: Option<&str>) -> String {
@@ -71,6 +85,9 @@ pub fn excerpt(body: &[u8]) -> String {
 pub const CODE_DUPLICATE: &str = "0x80040237";
 /// Dataverse's error code for a missing privilege.
 pub const CODE_MISSING_PRIVILEGE: &str = "0x80040220";
+/// Dataverse's `OrganizationDisabled`: "The Dynamics 365 organization you are attempting to
+/// access is currently disabled" (Dataverse's web service error codes).
+pub const CODE_ORGANIZATION_DISABLED: &str = "0x8004A104";
 
 impl ApiError {
     /// Builds the "refused" error from a non-2xx answer; the body may be anything, even HTML.
@@ -103,7 +120,9 @@ impl ApiError {
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::Refused { status, .. } | ApiError::Unreadable { status, .. } => Some(*status),
-            ApiError::Transport(_) => None,
+            ApiError::Transport(_)
+            | ApiError::ForeignNextLink { .. }
+            | ApiError::TooManyPages { .. } => None,
         }
     }
 
@@ -121,6 +140,7 @@ impl ApiError {
             ApiError::Transport(_) => true,
             ApiError::Refused { status, .. } => *status >= 500 || *status == 429 || *status == 401,
             ApiError::Unreadable { .. } => true,
+            ApiError::ForeignNextLink { .. } | ApiError::TooManyPages { .. } => false,
         }
     }
 
@@ -131,6 +151,20 @@ impl ApiError {
                 Remedy::SignInAgain {
                     audience: audience.clone(),
                 }
+            }
+            ApiError::Transport(TransportError::Timeout { after_ms }) => {
+                Remedy::ServiceNotAnswering {
+                    host: String::new(),
+                    after_s: after_ms.div_ceil(1000),
+                }
+            }
+            ApiError::Transport(TransportError::TooLarge { limit_bytes, .. }) => {
+                Remedy::AnswerTooLarge {
+                    limit_mb: limit_bytes.div_ceil(1024 * 1024),
+                }
+            }
+            ApiError::Transport(TransportError::WrongOrigin { host, .. }) => {
+                Remedy::AnswerLeftTheService { host: host.clone() }
             }
             ApiError::Transport(_) => Remedy::CheckNetwork,
             ApiError::Refused { status: 401, .. } => Remedy::SignInAgain {
@@ -143,6 +177,9 @@ impl ApiError {
             } => Remedy::WaitThrottled {
                 wait_s: retry_after_s.unwrap_or(60),
             },
+            ApiError::Refused {
+                code: Some(code), ..
+            } if code.eq_ignore_ascii_case(CODE_ORGANIZATION_DISABLED) => Remedy::EnableEnvironment,
             ApiError::Refused { status: 403, .. } => Remedy::NotSystemAdministrator,
             ApiError::Refused { status, .. } if *status >= 500 => Remedy::TryLater,
             ApiError::Refused { code, message, .. } => Remedy::ReadServiceMessage {
@@ -150,6 +187,10 @@ impl ApiError {
                 message: message.clone().unwrap_or_default(),
             },
             ApiError::Unreadable { .. } => Remedy::TryLater,
+            ApiError::ForeignNextLink { host, .. } => {
+                Remedy::AnswerLeftTheService { host: host.clone() }
+            }
+            ApiError::TooManyPages { pages } => Remedy::ListTooLong { pages: *pages },
         }
     }
 }
@@ -206,10 +247,39 @@ pub enum Remedy {
     },
     /// The root business unit could not be determined.
     CheckBusinessUnits,
+    /// The environment is disabled: its Dataverse serves no requests until it is enabled.
+    EnableEnvironment,
     /// A network problem; check the connection and retry.
     CheckNetwork,
     /// The service had trouble; retry later.
     TryLater,
+    /// A service did not answer in time, after the retries the policy allows.
+    ServiceNotAnswering {
+        /// Which service (its origin; empty when unknown).
+        host: String,
+        /// How long each attempt waited, in seconds.
+        after_s: u64,
+    },
+    /// The run stopped while writes were on their way: whether they took effect is unknown.
+    InspectAgain {
+        /// The writes in doubt, as the run record labels them.
+        writes: Vec<String>,
+    },
+    /// An answer pointed the tool at another server (e.g. a next page on another host).
+    AnswerLeftTheService {
+        /// Where it pointed.
+        host: String,
+    },
+    /// An answer was larger than the tool reads.
+    AnswerTooLarge {
+        /// The cap, in MiB.
+        limit_mb: u64,
+    },
+    /// A list was longer than the tool reads.
+    ListTooLong {
+        /// The cap, in pages.
+        pages: u32,
+    },
     /// Read the service's own message (shown verbatim).
     ReadServiceMessage {
         /// The service's error code.
@@ -235,8 +305,17 @@ impl Remedy {
             Remedy::PurgeDeletedAppUser => "A deleted application user for this app still lingers in this environment. Remove it for good in the Power Platform admin center (Settings → Users + permissions → Application users), then run this again.".into(),
             Remedy::MoveAppUserToRoot { business_unit } => format!("The application user sits in business unit \"{business_unit}\", not the root business unit. Change its business unit to the root in the Power Platform admin center, then run this again."),
             Remedy::CheckBusinessUnits => "The root business unit of this environment could not be found. Check the environment's business units.".into(),
+            Remedy::EnableEnvironment => "This environment is disabled, so nothing in it can be read or changed. Enable it in the Power Platform admin center: Environments → select this environment → Re-enable environment (an environment disabled because the subscription expired comes back within 24 hours of renewing the licenses). Then run this again.".into(),
             Remedy::CheckNetwork => "The service could not be reached. Check the network connection, then retry.".into(),
             Remedy::TryLater => "The service had a temporary problem. Retry in a few minutes.".into(),
+            Remedy::ServiceNotAnswering { host, after_s } => {
+                let who = if host.is_empty() { "The service".to_owned() } else { host.clone() };
+                format!("{who} did not answer within {after_s} seconds, also when asked again. The environment may be busy, in maintenance or unreachable from this network: check its state in the Power Platform admin center and your connection, then try again. The tool reads the environment's state again before it writes anything.")
+            }
+            Remedy::InspectAgain { writes } => format!("The run was stopped while {} on its way to the service ({}), so whether it took effect is unknown. Nothing was sent after the stop. Open the environment again (\"Inspect and plan again\"): the tool reads its state first and writes only what is still missing.", if writes.len() == 1 { "a write was".to_owned() } else { format!("{} writes were", writes.len()) }, writes.join("; ")),
+            Remedy::AnswerLeftTheService { host } => format!("An answer pointed the tool at {host}, which is not the service it asked. The tool did not follow it and sent nothing there (your sign-in is only ever sent to the service it is for). Microsoft's services do not answer this way: if it happens again, ask your network team whether a proxy rewrites answers."),
+            Remedy::AnswerTooLarge { limit_mb } => format!("An answer was larger than {limit_mb} MB, far more than the service sends for what was asked, so the tool stopped reading it. Retry later; if it happens again, ask your network team whether a proxy answers instead of Microsoft."),
+            Remedy::ListTooLong { pages } => format!("A list from the service went on for more than {pages} pages, so the tool stopped instead of working from part of it. If the environment really holds that many rows, remove what is no longer used; if not, retry later."),
             Remedy::ReadServiceMessage { code: Some(c), message } => format!("The service said ({c}): {message}"),
             Remedy::ReadServiceMessage { code: None, message } => format!("The service said: {message}"),
         }
@@ -268,6 +347,20 @@ mod tests {
         assert_eq!(e.code(), Some("0x80072322"));
         assert_eq!(e.remedy(), Remedy::WaitThrottled { wait_s: 17 });
         assert!(e.to_string().contains("Number of requests exceeded"));
+    }
+
+    #[test]
+    fn a_disabled_organization_is_told_as_such_whatever_the_status() {
+        for status in [403, 503] {
+            let resp = HttpResponse::json(
+                status,
+                &serde_json::json!({"error":{"code":"0x8004A104","message":"The Dynamics 365 organization you are attempting to access is currently disabled."}}),
+            );
+            assert_eq!(ApiError::refused(&resp).remedy(), Remedy::EnableEnvironment);
+        }
+        assert!(Remedy::EnableEnvironment
+            .text()
+            .contains("Re-enable environment"));
     }
 
     #[test]

@@ -18,8 +18,10 @@ pub enum Consent {
     },
     /// 404: no service principal, so not consented.
     Absent,
-    /// Graph could not tell (e.g. 403 without `Application.Read.All`); the procedure goes on
-    /// and shows Dataverse's own message if the create then fails.
+    /// Graph could not tell: the tool's optional `Application.Read.All` is not consented (403,
+    /// 401, or no Graph token without a sign-in: AADSTS65001), or Graph did not answer. The
+    /// procedure goes on, the app shows the admin-consent link, and Dataverse's own message
+    /// if the create then fails.
     Unknown {
         /// Why it is unknown.
         reason: String,

@@ -1,7 +1,8 @@
-//! Newtype ids: a GUID for each kind of Dataverse or Entra object, never a bare string.
+//! Newtype ids: a GUID for each kind of Dataverse or Entra object, never a bare string, and
+//! the Power Platform environment id, which is a string (GDS documents `EnvironmentId` as one).
 //!
-//! Ids are stored in canonical lowercase hyphenated form, so they can be compared,
-//! put into OData filters and URLs without escaping, and serialised as plain strings.
+//! Ids are stored in canonical form (GUIDs lowercase hyphenated), so they can be compared,
+//! put into OData filters, URLs and storage without escaping, and serialised as plain strings.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
@@ -121,10 +122,109 @@ macro_rules! guid_newtype {
     };
 }
 
-guid_newtype!(
-    /// A Power Platform environment id (GDS `EnvironmentId`).
-    EnvironmentId
-);
+/// Longest environment id accepted; Microsoft's are 36 (a GUID) or 44 (`Default-{tenant}`).
+const ENVIRONMENT_ID_MAX: usize = 128;
+/// The prefix of a tenant's default environment id: `Default-{tenantId}`.
+const DEFAULT_PREFIX: &str = "Default-";
+
+/// Why a text is not an environment id; quotes the input so the admin sees what was wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{input:?} is not an environment id ({why}); expected a GUID, Default-{{tenant GUID}}, or up to 128 letters, digits, '.', '_' and '-'")]
+pub struct BadEnvironmentId {
+    /// The text as given.
+    pub input: String,
+    /// What exactly is wrong.
+    pub why: String,
+}
+
+/// A Power Platform environment id (GDS `EnvironmentId`, a string): a GUID, the default
+/// environment's `Default-{tenantId}`, or another id of `[A-Za-z0-9._-]`. It goes into URLs,
+/// `?env=` deep links and sessionStorage, so nothing else is accepted.
+///
+/// Canonical form: a GUID lowercase hyphenated; `Default-` (any case) and a GUID as `Default-`
+/// and the lowercase GUID; any other accepted id as given. Ids compare by canonical form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct EnvironmentId(String);
+
+impl EnvironmentId {
+    /// Parses and canonicalises; surrounding whitespace is ignored, anything else unexpected is
+    /// refused with the input quoted.
+    pub fn parse(input: &str) -> Result<Self, BadEnvironmentId> {
+        let bad = |why: String| BadEnvironmentId {
+            input: input.to_owned(),
+            why,
+        };
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(bad("it is empty".into()));
+        }
+        if let Some(guid) = hyphenated_guid(s) {
+            return Ok(EnvironmentId(guid));
+        }
+        let prefix = s.get(..DEFAULT_PREFIX.len()).unwrap_or_default();
+        if prefix.eq_ignore_ascii_case(DEFAULT_PREFIX) {
+            if let Some(guid) = hyphenated_guid(&s[DEFAULT_PREFIX.len()..]) {
+                return Ok(EnvironmentId(format!("{DEFAULT_PREFIX}{guid}")));
+            }
+        }
+        if s.len() > ENVIRONMENT_ID_MAX {
+            return Err(bad(format!(
+                "it is longer than {ENVIRONMENT_ID_MAX} characters"
+            )));
+        }
+        if let Some(c) = s
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+        {
+            return Err(bad(format!("it contains {c:?}")));
+        }
+        Ok(EnvironmentId(s.to_owned()))
+    }
+
+    /// The canonical text, safe in URLs, query strings and storage.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether this is a tenant's default environment (`Default-{tenantId}`).
+    pub fn is_default(&self) -> bool {
+        self.0.starts_with(DEFAULT_PREFIX)
+    }
+}
+
+/// `s` lowercased when it is a GUID in 8-4-4-4-12 form; other spellings are not GUIDs here,
+/// since an environment id that is not one is kept exactly as given.
+fn hyphenated_guid(s: &str) -> Option<String> {
+    let groups: Vec<&str> = s.split('-').collect();
+    let shape = groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()));
+    shape.then(|| s.to_ascii_lowercase())
+}
+
+impl fmt::Display for EnvironmentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for EnvironmentId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        EnvironmentId::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::str::FromStr for EnvironmentId {
+    type Err = BadEnvironmentId;
+    fn from_str(s: &str) -> Result<Self, BadEnvironmentId> {
+        EnvironmentId::parse(s)
+    }
+}
+
 guid_newtype!(
     /// A Dataverse organization id (GDS `Id`, WhoAmI `OrganizationId`).
     OrganizationId
@@ -188,6 +288,71 @@ mod tests {
             let err = AppId::parse(input).expect_err(input);
             assert!(err.to_string().contains(&format!("{input:?}")), "{err}");
         }
+    }
+
+    #[test]
+    fn environment_ids_canonicalise_guids_and_the_default_prefix() {
+        let guid = "8f3c2a1e-5b7d-4e9a-9c1f-2d6e8a4b7c30";
+        for (input, want) in [
+            (guid.to_uppercase(), guid.to_owned()),
+            (format!(" {guid}\n"), guid.to_owned()),
+            (format!("Default-{guid}"), format!("Default-{guid}")),
+            (
+                format!("default-{}", guid.to_uppercase()),
+                format!("Default-{guid}"),
+            ),
+            (format!("DEFAULT-{guid}"), format!("Default-{guid}")),
+            ("Trial.Env_2-b".to_owned(), "Trial.Env_2-b".to_owned()),
+            ("Default-abc".to_owned(), "Default-abc".to_owned()),
+            (
+                "8f3c2a1e5b7d4e9a9c1f2d6e8a4b7c30".to_owned(),
+                "8f3c2a1e5b7d4e9a9c1f2d6e8a4b7c30".to_owned(),
+            ),
+            ("x".repeat(128), "x".repeat(128)),
+        ] {
+            let id = EnvironmentId::parse(&input).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(id.as_str(), want, "{input}");
+            assert_eq!(id.to_string(), want);
+            assert_eq!(
+                input.trim().parse::<EnvironmentId>().map(|i| i.to_string()),
+                Ok(want)
+            );
+        }
+        assert!(EnvironmentId::parse(&format!("Default-{guid}"))
+            .unwrap()
+            .is_default());
+        assert!(!EnvironmentId::parse(guid).unwrap().is_default());
+    }
+
+    #[test]
+    fn environment_ids_refuse_what_cannot_go_into_a_url_quoting_it() {
+        for (input, why) in [
+            ("", "empty"),
+            ("   ", "empty"),
+            ("{8f3c2a1e-5b7d-4e9a-9c1f-2d6e8a4b7c30}", "'{'"),
+            ("env 1", "' '"),
+            ("a/b", "'/'"),
+            ("x' or 1 eq 1", "'\\''"),
+            ("x&y=1", "'&'"),
+            ("caf\u{e9}", "'\u{e9}'"),
+            (&"x".repeat(129), "longer than 128"),
+        ] {
+            let err = EnvironmentId::parse(input).expect_err(input);
+            let text = err.to_string();
+            assert!(text.contains(&format!("{input:?}")), "{text}");
+            assert!(text.contains(why), "{input}: {text}");
+        }
+    }
+
+    #[test]
+    fn environment_ids_serialise_as_their_canonical_string() {
+        let id: EnvironmentId =
+            serde_json::from_str("\"DEFAULT-8F3C2A1E-5B7D-4E9A-9C1F-2D6E8A4B7C30\"").unwrap();
+        assert_eq!(
+            serde_json::to_string(&id).unwrap(),
+            "\"Default-8f3c2a1e-5b7d-4e9a-9c1f-2d6e8a4b7c30\""
+        );
+        assert!(serde_json::from_str::<EnvironmentId>("\"a b\"").is_err());
     }
 
     #[test]

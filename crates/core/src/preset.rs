@@ -11,6 +11,9 @@ pub const WORK365_EU_APP_ID: &str = "5e56ae97-9be1-40d3-938b-99ea52175a30";
 pub const WORK365_SERVICE_ROLE: &str = "Work 365 Service";
 /// The Work 365 portal service role.
 pub const WORK365_PORTAL_ROLE: &str = "Work 365 Portal Service";
+/// What a Work 365 solution's unique or display name contains (any case): the vendor writes
+/// "Work 365"; a unique name cannot hold a space, so "Work365" too.
+pub const WORK365_SOLUTION_NAMES: [&str; 2] = ["Work 365", "Work365"];
 /// The role template id of System Administrator, the same in every environment.
 pub const SYSTEM_ADMINISTRATOR_TEMPLATE_ID: &str = "627090ff-40a3-4053-8790-584edc5be201";
 
@@ -50,17 +53,34 @@ impl std::fmt::Display for Version {
 }
 
 /// What the product needs installed in the environment before its app user makes sense.
+///
+/// The vendor documents the product's security roles, so finding them (in any business unit)
+/// is what says it is installed. Solution names are *unconfirmed* ("Work 365 Core Solution"
+/// is the only name the vendor's pages give): they only tell the version, matched leniently.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductRequirement {
     /// Product name for messages.
     pub product: String,
-    /// Solutions whose `uniquename` starts with this prefix are the product.
-    /// *Unconfirmed* for Work 365: every match is reported with its version.
-    pub solution_prefix: String,
-    /// The minimum version of the newest matching solution.
+    /// A solution whose unique name or display name contains one of these, ignoring case, is
+    /// the product's; the newest readable version among them is the product's version.
+    pub solution_names: Vec<String>,
+    /// The minimum version; only a known version below it blocks.
     pub min_version: Version,
     /// The product's model-driven app `uniquename`, for the deep link in the guide.
     pub app_module_uniquename: Option<String>,
+}
+
+impl ProductRequirement {
+    /// Whether a solution with these names is the product's (the same rule the Dataverse
+    /// query asks with `contains`, applied again here so that no server-side collation decides).
+    pub fn matches_solution(&self, uniquename: &str, friendlyname: Option<&str>) -> bool {
+        let hay = |s: &str| s.to_lowercase();
+        let (unique, friendly) = (hay(uniquename), friendlyname.map(hay).unwrap_or_default());
+        self.solution_names.iter().any(|n| {
+            let n = n.to_lowercase();
+            !n.is_empty() && (unique.contains(&n) || friendly.contains(&n))
+        })
+    }
 }
 
 /// A preset: the vendor app(s), the roles its application user must hold, and what must be installed.
@@ -120,7 +140,7 @@ impl Preset {
             roles: vec![WORK365_SERVICE_ROLE.into(), WORK365_PORTAL_ROLE.into()],
             requirement: Some(ProductRequirement {
                 product: "Work 365".into(),
-                solution_prefix: "Work365".into(),
+                solution_names: WORK365_SOLUTION_NAMES.iter().map(|n| (*n).into()).collect(),
                 min_version: Version(vec![3, 5]),
                 app_module_uniquename: Some("Work365".into()),
             }),
@@ -186,6 +206,29 @@ mod tests {
         assert_eq!(p.data_centers.len(), 2);
         assert_eq!(p.data_centers[0].app_id.as_str(), WORK365_US_APP_ID);
         assert_eq!(p.roles, vec![WORK365_SERVICE_ROLE, WORK365_PORTAL_ROLE]);
+    }
+
+    #[test]
+    fn work365_solutions_match_by_either_name_in_any_case() {
+        let p = Preset::work365();
+        let req = p.requirement.as_ref().unwrap();
+        for (unique, friendly) in [
+            ("Work365Core", Some("Core")),
+            ("w365_Core", Some("Work 365 Core Solution")),
+            ("contoso_WORK365_portal", None),
+            ("x", Some("work 365 portal solution")),
+        ] {
+            assert!(
+                req.matches_solution(unique, friendly),
+                "{unique} {friendly:?}"
+            );
+        }
+        for (unique, friendly) in [
+            ("Default", Some("Default Solution")),
+            ("Work_365", Some("Work 36 5")),
+        ] {
+            assert!(!req.matches_solution(unique, friendly), "{unique}");
+        }
     }
 
     #[test]

@@ -7,7 +7,6 @@ use crate::procedure::assessment::{Assessment, Evidence, Plan};
 use crate::procedure::inspection::Inspection;
 use crate::procedure::Outcome;
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 
 /// Bumped whenever the record's shape changes incompatibly.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -31,7 +30,9 @@ pub enum Stage {
     Inspect,
     /// Creating the application user.
     Create,
-    /// Enabling and assigning roles, concurrently.
+    /// Enabling a disabled application user, alone: roles wait for it.
+    Enable,
+    /// Assigning roles, concurrently.
     Assign,
     /// Reading back.
     Verify,
@@ -179,89 +180,9 @@ impl RunRecord {
         serde_json::from_str(s)
     }
 
-    /// A Markdown report for people.
+    /// A Markdown report for people, safe to paste: tenant-supplied text cannot become
+    /// markup (see [`crate::markdown`]).
     pub fn to_markdown(&self) -> String {
-        let mut md = String::new();
-        let _ = writeln!(md, "# Application user run\n");
-        let _ = writeln!(md, "- Tool: {}", self.tool);
-        let _ = writeln!(md, "- Run by: {}", self.operator.upn);
-        if let Some(t) = &self.operator.tenant_id {
-            let _ = writeln!(md, "- Tenant: {t}");
-        }
-        let _ = writeln!(md, "- Cloud: {}", self.cloud);
-        let _ = writeln!(md, "- Started: {} ms", self.started_at_ms);
-        let _ = writeln!(md, "- Schema version: {}\n", self.schema_version);
-        for env in &self.environments {
-            let _ = writeln!(
-                md,
-                "## {} ({})\n",
-                env.environment.name, env.environment.url
-            );
-            if let Some(a) = &env.data_center {
-                let _ = writeln!(md, "- Application id: {a}");
-            }
-            let _ = writeln!(md, "- Mode: {}", env.mode);
-            if let Some(a) = &env.assessment {
-                let _ = writeln!(md, "- Assessment: {}", a.summary());
-                if let Some(r) = a.remedy() {
-                    let _ = writeln!(md, "- Remedy: {}", r.text());
-                }
-            }
-            if let Some(o) = &env.outcome {
-                let _ = writeln!(md, "- Outcome: {}", o.summary());
-            }
-            let _ = writeln!(
-                md,
-                "- Round trips: {}, requests: {}",
-                env.round_trips, env.requests
-            );
-            if let Some(plan) = env.plan.as_ref().filter(|p| !p.steps.is_empty()) {
-                let _ = writeln!(md, "\n### Plan\n");
-                for (i, s) in plan.steps.iter().enumerate() {
-                    let _ = writeln!(md, "{}. {}", i + 1, s.reason());
-                }
-            }
-            if !env.writes.is_empty() {
-                let _ = writeln!(
-                    md,
-                    "\n### Writes\n\n| method | path | status | ms |\n|---|---|---|---|"
-                );
-                for w in &env.writes {
-                    let status = w
-                        .status
-                        .map_or_else(|| w.error.clone().unwrap_or_default(), |s| s.to_string());
-                    let _ = writeln!(
-                        md,
-                        "| {} | `{}` | {} | {} |",
-                        w.method, w.path, status, w.duration_ms
-                    );
-                }
-            }
-            if let Some(e) = &env.evidence {
-                let _ = writeln!(md, "\n### Evidence\n");
-                let _ = writeln!(md, "- User: {} (app {})", e.user_id, e.app_id);
-                let bu = e
-                    .business_unit_name
-                    .clone()
-                    .or_else(|| e.business_unit_id.as_ref().map(ToString::to_string))
-                    .unwrap_or_default();
-                let _ = writeln!(md, "- Business unit: {bu}");
-                let _ = writeln!(md, "- Enabled: {}", if e.enabled { "yes" } else { "no" });
-                for r in &e.roles {
-                    let _ = writeln!(md, "- Role: {} ({})", r.name, r.role_id);
-                }
-                for m in &e.missing_roles {
-                    let _ = writeln!(md, "- Missing role: {m}");
-                }
-            }
-            if !env.confirmations.is_empty() {
-                let _ = writeln!(md, "\n### Confirmations\n");
-                for c in &env.confirmations {
-                    let _ = writeln!(md, "- {}: {} (at {} ms)", c.what, c.answer, c.at_ms);
-                }
-            }
-            let _ = writeln!(md);
-        }
-        md
+        crate::markdown::report(self)
     }
 }

@@ -6,11 +6,14 @@
 //! client for one pass (one dashboard inspection, one batch): the first identical GET to a
 //! tenant-wide audience goes out, concurrent ones wait for its answer, later ones reuse it.
 //!
-//! Only answers about the tenant are kept: success, and 404 (Graph's "no such service
-//! principal", i.e. not consented). A refusal that may pass (401, 403, 429, 5xx) or a transport
-//! error goes to everyone who was waiting for that request, and the next ask sends again, so
-//! each procedure's own retry and renewal policy still applies. Nothing here ever holds a token: the key is
-//! the method, URL and audience, and the wrapped client adds the token.
+//! Only answers that stand for the whole pass are kept: success, 404 (Graph's "no such service
+//! principal", i.e. not consented), and Graph refusing the tool itself (401, 403, or no token
+//! without a sign-in: its Application.Read.All permission is not consented), which each
+//! procedure reads as "consent unknown" and which asking fifty times over would not change; a
+//! new pass asks again. A refusal that may pass (429, 5xx) or another transport error goes to
+//! everyone who was waiting for that request, and the next ask sends again, so each
+//! procedure's own retry policy still applies. Nothing here ever holds a token: the key is the
+//! method, URL and audience, and the wrapped client adds the token.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -24,8 +27,8 @@ type Answer = Result<HttpResponse, TransportError>;
 enum Slot {
     /// Sent, not answered yet: these wait for the answer.
     InFlight(Vec<oneshot::Sender<Answer>>),
-    /// Answered, and the answer is about the tenant (see the module's notes).
-    Known(HttpResponse),
+    /// Answered, and the answer stands for the pass (see the module's notes).
+    Known(Answer),
 }
 
 /// A client that asks each tenant-wide read once. Make one per pass, so that a later pass
@@ -70,7 +73,7 @@ impl<C: HttpClient> TenantReads<C> {
             let waiting = {
                 let mut slots = self.slots.borrow_mut();
                 match slots.get_mut(&key) {
-                    Some(Slot::Known(response)) => return Ok(response.clone()),
+                    Some(Slot::Known(answer)) => return answer.clone(),
                     Some(Slot::InFlight(waiters)) => {
                         let (tx, rx) = oneshot::channel();
                         waiters.push(tx);
@@ -112,17 +115,16 @@ struct Leader<'a> {
 
 impl Leader<'_> {
     fn settle(self, answer: &Answer) {
-        let keep = answer
-            .as_ref()
-            .ok()
-            .filter(|r| r.is_success() || r.status == 404)
-            .cloned();
-        let previous = match keep {
-            Some(response) => self
-                .slots
+        let keep = match answer {
+            Ok(r) => r.is_success() || matches!(r.status, 401 | 403 | 404),
+            Err(e) => matches!(e, TransportError::SignInNeeded { .. }),
+        };
+        let previous = if keep {
+            self.slots
                 .borrow_mut()
-                .insert(self.key.to_owned(), Slot::Known(response)),
-            None => self.slots.borrow_mut().remove(self.key),
+                .insert(self.key.to_owned(), Slot::Known(answer.clone()))
+        } else {
+            self.slots.borrow_mut().remove(self.key)
         };
         if let Some(Slot::InFlight(waiters)) = previous {
             for waiter in waiters {
@@ -250,6 +252,43 @@ mod tests {
         inner.status.set(200);
         assert_eq!(block_on(reads.send(get(&url, GRAPH))).unwrap().status, 200);
         assert_eq!(inner.sent.get(), 2, "the next ask sends again");
+    }
+
+    #[test]
+    fn graph_refusing_the_tool_is_kept_for_the_pass_so_fifty_environments_ask_once() {
+        for status in [401, 403] {
+            let inner = client(status);
+            let reads = TenantReads::new(&inner, &[GRAPH]);
+            let url = format!("{GRAPH}/v1.0/servicePrincipals(appId='a')");
+            let answers = block_on(join_all((0..50).map(|_| reads.send(get(&url, GRAPH)))));
+            assert!(answers.iter().all(|a| a.as_ref().unwrap().status == status));
+            block_on(reads.send(get(&url, GRAPH))).unwrap();
+            assert_eq!(inner.sent.get(), 1, "{status}");
+        }
+    }
+
+    #[test]
+    fn no_graph_token_without_a_sign_in_is_kept_for_the_pass() {
+        struct NoToken(Cell<usize>);
+        impl HttpClient for NoToken {
+            async fn send(&self, req: HttpRequest) -> Answer {
+                self.0.set(self.0.get() + 1);
+                yield_once().await;
+                Err(TransportError::SignInNeeded {
+                    audience: req.audience.unwrap_or_default(),
+                    message: "AADSTS65001: consent_required".into(),
+                })
+            }
+        }
+        let inner = NoToken(Cell::new(0));
+        let reads = TenantReads::new(&inner, &[GRAPH]);
+        let url = format!("{GRAPH}/v1.0/servicePrincipals(appId='a')");
+        let answers = block_on(join_all((0..5).map(|_| reads.send(get(&url, GRAPH)))));
+        assert!(answers
+            .iter()
+            .all(|a| matches!(a, Err(TransportError::SignInNeeded { .. }))));
+        assert!(block_on(reads.send(get(&url, GRAPH))).is_err());
+        assert_eq!(inner.0.get(), 1);
     }
 
     #[test]

@@ -5,13 +5,12 @@ mod support;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
-use std::time::Duration;
 use support::model::{Model, ORIGIN};
 use support::{answer_with_fault, fixture, target, Fault, ScriptedClient};
 use w365_core::batch::{run_batch, BatchObserver, BatchProgress};
 use w365_core::cloud::Cloud;
 use w365_core::discovery::list_instances;
-use w365_core::driver::{drive, Prompter, Sleeper};
+use w365_core::driver::{drive, Prompter};
 use w365_core::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
 use w365_core::preset::WORK365_US_APP_ID as US;
 use w365_core::procedure::prompt::{Prompt, PromptAnswer};
@@ -19,7 +18,7 @@ use w365_core::procedure::{Command, Mode, Options, Outcome, Procedure};
 use w365_core::record::{EnvironmentRef, EnvironmentRun};
 use w365_core::tenant_reads::TenantReads;
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn list_instances_follows_next_link_and_parses_every_field() {
     let client = ScriptedClient::new(vec![
         (
@@ -33,9 +32,8 @@ async fn list_instances_follows_next_link_and_parses_every_field() {
             HttpResponse::json(200, &fixture("discovery_instances_page2.json")),
         ),
     ]);
-    let instances = list_instances(&client, &Cloud::Public.endpoints())
-        .await
-        .unwrap();
+    let listed = list_instances(&client, &Cloud::Public).await.unwrap();
+    let instances: Vec<_> = listed.iter().filter_map(|l| l.usable()).collect();
     assert_eq!(instances.len(), 2);
     assert_eq!(instances[0].friendly_name, "Contoso");
     assert_eq!(instances[0].is_user_sys_admin, Some(true));
@@ -55,7 +53,7 @@ async fn list_instances_follows_next_link_and_parses_every_field() {
     assert_eq!(seen[1].header("Prefer"), Some("odata.maxpagesize=500"));
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn list_instances_reports_html_error_pages_without_panicking() {
     let page = HttpResponse {
         status: 502,
@@ -67,9 +65,7 @@ async fn list_instances_reports_html_error_pages_without_panicking() {
         "https://globaldisco.crm.dynamics.com/api/discovery/v2.0/Instances",
         page,
     )]);
-    let err = list_instances(&client, &Cloud::Public.endpoints())
-        .await
-        .unwrap_err();
+    let err = list_instances(&client, &Cloud::Public).await.unwrap_err();
     assert_eq!(err.status(), Some(502));
     assert!(err.to_string().contains("Bad Gateway"));
 }
@@ -132,18 +128,8 @@ impl HttpClient for ModelClient {
     }
 }
 
-/// A clock that jumps forward when asked to sleep.
-#[derive(Default)]
-struct VirtualClock(Cell<u64>);
-
-impl Sleeper for VirtualClock {
-    fn now_ms(&self) -> u64 {
-        self.0.get()
-    }
-    async fn sleep(&self, d: Duration) {
-        self.0.set(self.0.get() + d.as_millis() as u64);
-    }
-}
+/// Virtual time: tokio's paused clock (see `support::fake_time`).
+use support::fake_time::PausedClock as VirtualClock;
 
 #[derive(Default)]
 struct Admin {
@@ -183,7 +169,7 @@ impl BatchObserver for Admin {
     }
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn driver_runs_the_procedure_to_verified_with_prompts() {
     let client = ModelClient::new(&[ORIGIN.to_owned()]);
     let admin = Admin::default();
@@ -215,7 +201,7 @@ impl Prompter for CancelAtPlan {
     fn progress(&self, _: &EnvironmentRef, _: &Command) {}
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_cancel_while_the_plan_is_asked_ends_the_run_cancelled_not_declined() {
     let client = ModelClient::new(&[ORIGIN.to_owned()]);
     let mut p = Procedure::new(target(), Options::default());
@@ -246,14 +232,14 @@ fn procedures(origins: &[String]) -> Vec<Procedure> {
         .collect()
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn batch_is_bounded_independent_and_reports_progress() {
     let origins: Vec<String> = (0..10)
         .map(|i| format!("https://env{i}.crm.dynamics.com"))
         .collect();
     let client = ModelClient::new(&origins);
-    // One environment is broken: it must not stop the others.
-    client.models.borrow_mut()[3].1.solution_version = None;
+    // One environment is stuck (Work 365 too old): it must not stop the others.
+    client.models.borrow_mut()[3].1.solution_version = Some("3.4.0".into());
     let admin = Admin::default();
     let records = run_batch(
         procedures(&origins),
@@ -296,7 +282,7 @@ async fn batch_is_bounded_independent_and_reports_progress() {
     assert!(reported.iter().enumerate().all(|(i, (_, seen))| *seen == i));
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_batch_through_tenant_reads_asks_graph_once_per_question() {
     let origins: Vec<String> = (0..10)
         .map(|i| format!("https://env{i}.crm.dynamics.com"))
@@ -337,7 +323,7 @@ async fn a_batch_through_tenant_reads_asks_graph_once_per_question() {
     assert_eq!(shared.known(), per_environment);
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn batch_cancellation_starts_nothing_new_and_records_the_rest_as_cancelled() {
     let origins: Vec<String> = (0..8)
         .map(|i| format!("https://env{i}.crm.dynamics.com"))

@@ -84,7 +84,7 @@ fn fresh_environment_sends_exactly_the_documented_requests_in_four_stages() {
             get(user_query),
             get(format!("https://graph.microsoft.com/v1.0/servicePrincipals(appId='{US}')?$select=id,appId,displayName")),
             get(format!("https://graph.microsoft.com/v1.0/servicePrincipals(appId='{EU}')?$select=id,appId,displayName")),
-            get(format!("{BASE}/solutions?$select=uniquename,friendlyname,version&$filter=startswith(uniquename,'Work365')")),
+            get(format!("{BASE}/solutions?$select=uniquename,friendlyname,version&$filter=contains(uniquename,'Work%20365')%20or%20contains(friendlyname,'Work%20365')%20or%20contains(uniquename,'Work365')%20or%20contains(friendlyname,'Work365')")),
             get(format!("{BASE}/appmodules?$select=appmoduleid,uniquename,name&$filter=uniquename%20eq%20'Work365'")),
         ],
     );

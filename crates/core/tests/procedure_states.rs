@@ -8,7 +8,7 @@ use w365_core::error::{ApiError, Remedy};
 use w365_core::http::{HttpRequest, Method};
 use w365_core::ids::AppId;
 use w365_core::preset::{WORK365_EU_APP_ID as EU, WORK365_PORTAL_ROLE, WORK365_US_APP_ID as US};
-use w365_core::procedure::assessment::{Assessment, BlockReason};
+use w365_core::procedure::assessment::{Assessment, BlockReason, VersionVerdict};
 use w365_core::procedure::prompt::{Prompt, PromptAnswer};
 use w365_core::procedure::{
     Answer, Command, Input, Mode, Options, Outcome, Procedure, ProcedureError, WaitReason,
@@ -54,15 +54,144 @@ fn fresh_environment_is_configured_then_second_run_is_already_configured() {
 }
 
 #[test]
-fn product_missing_is_not_installed() {
+fn neither_roles_nor_a_solution_is_not_installed() {
     let mut m = Model::fresh(US);
     m.solution_version = None;
-    let (o, t, _) = setup(&mut m);
+    m.roles.retain(|r| !r.name.starts_with("Work 365"));
+    let (o, t, p) = setup(&mut m);
     assert!(matches!(
         stopped(&o),
         Assessment::NotInstalled { found: None, .. }
     ));
     assert_eq!(t.writes(), 0);
+    let finding = p.inspection().product.clone().expect("a finding");
+    assert_eq!(finding.verdict, VersionVerdict::NotInstalled);
+    assert_eq!(finding.summary(), "not installed");
+}
+
+#[test]
+fn roles_without_a_matching_solution_are_installed_version_unknown_and_setup_proceeds() {
+    let mut m = Model::fresh(US);
+    m.solution_version = None;
+    let (o, _, p) = setup(&mut m);
+    assert!(matches!(o, Outcome::Configured { .. }), "{o:?}");
+    assert!(m.is_configured(US));
+    let finding = p
+        .record()
+        .inspection
+        .clone()
+        .and_then(|i| i.product)
+        .expect("a finding");
+    assert_eq!(finding.verdict, VersionVerdict::Unknown);
+    assert!(finding.roles_found && finding.version.is_none());
+    let note = finding.note().expect("a note");
+    assert!(
+        note.contains("version is unknown") && note.contains("3.5"),
+        "{note}"
+    );
+    let report = w365_core::record::RunRecord {
+        environments: vec![p.record().clone()],
+        ..w365_core::record::RunRecord::new(
+            w365_core::record::Operator {
+                upn: "a@b".into(),
+                tenant_id: None,
+            },
+            "public",
+            0,
+        )
+    };
+    assert!(report.to_markdown().contains("installed, version unknown"));
+}
+
+#[test]
+fn a_solution_named_otherwise_gives_the_version_and_says_where_from() {
+    let mut m = Model::fresh(US);
+    m.solution_names = ("w365_Core".into(), "Work 365 Core Solution".into());
+    m.solution_version = Some("3.7.0.4".into());
+    let (o, t, p) = setup(&mut m);
+    assert!(matches!(o, Outcome::Configured { .. }), "{o:?}");
+    let solutions = &t.sends[0]
+        .iter()
+        .find(|r| r.url.contains("/solutions?"))
+        .expect("solutions asked")
+        .url;
+    assert!(
+        solutions.contains("contains(uniquename,'Work%20365')")
+            && solutions.contains("contains(friendlyname,'Work365')"),
+        "{solutions}"
+    );
+    let finding = p.inspection().product.clone().expect("a finding");
+    assert_eq!(finding.verdict, VersionVerdict::Sufficient);
+    assert_eq!(finding.version.as_deref(), Some("3.7.0.4"));
+    assert_eq!(
+        finding.source().as_deref(),
+        Some("solution w365_Core (\u{201c}Work 365 Core Solution\u{201d})")
+    );
+}
+
+#[test]
+fn a_matching_solution_without_a_readable_version_warns_and_proceeds() {
+    let mut m = Model::fresh(US);
+    m.solution_version = Some("next".into());
+    let (o, _, p) = setup(&mut m);
+    assert!(matches!(o, Outcome::Configured { .. }), "{o:?}");
+    let finding = p.inspection().product.clone().expect("a finding");
+    assert_eq!(finding.verdict, VersionVerdict::Unknown);
+    assert!(finding
+        .note()
+        .is_some_and(|n| n.contains("no readable version")));
+}
+
+#[test]
+fn a_disabled_environment_is_blocked_without_a_single_request() {
+    let mut m = Model::fresh(US);
+    let mut p = Procedure::new(
+        w365_core::procedure::Target {
+            disabled: true,
+            ..target()
+        },
+        unattended(),
+    );
+    let (o, t) = run(&mut p, &mut m, no_faults, agree, true);
+    let Assessment::Blocked {
+        reason: BlockReason::EnvironmentDisabled,
+        remedy,
+    } = stopped(&o)
+    else {
+        panic!("{o:?}")
+    };
+    assert_eq!(remedy, &Remedy::EnableEnvironment);
+    assert!(t.sends.is_empty());
+    assert_eq!((p.record().requests, p.record().round_trips), (0, 0));
+    assert_eq!(
+        p.record()
+            .assessment
+            .as_ref()
+            .map(Assessment::summary)
+            .as_deref(),
+        Some("blocked: the environment is disabled, so it was not inspected")
+    );
+}
+
+#[test]
+fn an_environment_disabled_after_discovery_is_told_as_such_without_retrying() {
+    let mut m = Model::fresh(US);
+    let mut p = Procedure::new(target(), unattended());
+    let (o, t) = support::run_answering(&mut p, &mut m, |m, req| {
+        if req.url.contains("crm.dynamics.com") {
+            Ok(w365_core::http::HttpResponse::json(
+                503,
+                &serde_json::json!({"error":{"code":"0x8004A104","message":"The Dynamics 365 organization you are attempting to access is currently disabled.  Please contact your system administrator"}}),
+            ))
+        } else {
+            Ok(m.handle(req))
+        }
+    });
+    let Outcome::Failed { error } = &o else {
+        panic!("{o:?}")
+    };
+    assert_eq!(error.remedy(), Remedy::EnableEnvironment);
+    assert_eq!(t.sends.len(), 1, "no retry of a disabled organization");
 }
 
 #[test]
@@ -188,9 +317,16 @@ fn disabled_app_user_is_re_enabled_and_nothing_else_written() {
     assert_eq!(writes.len(), 1);
     assert_eq!(writes[0].method, Method::Patch);
     assert!(writes[0].url.ends_with(&format!("systemusers({id})")));
+    let body: serde_json::Value =
+        serde_json::from_slice(writes[0].body.as_deref().unwrap_or_default()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"isdisabled": false, "applicationid": US}),
+        "the body Microsoft's provider sends"
+    );
     assert_eq!(
         p.record().stages,
-        vec![Stage::Inspect, Stage::Assign, Stage::Verify]
+        vec![Stage::Inspect, Stage::Enable, Stage::Verify]
     );
 }
 

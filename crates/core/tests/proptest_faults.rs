@@ -1,6 +1,7 @@
 //! Random interleavings of answers and faults against the in-memory model. After every run:
 //! at most one application user per app, no role removed, nothing written outside the target
-//! user, and the run ends verified (and the model agrees) or with a typed error.
+//! user, no role ever sent to a disabled user, and the run ends verified (and the model
+//! agrees) or with a typed error.
 
 mod support;
 
@@ -19,8 +20,12 @@ fn fault() -> impl Strategy<Value = Fault> {
         1 => Just(Fault::ServerError),
         1 => Just(Fault::DropBefore),
         1 => Just(Fault::DropAfter),
+        1 => Just(Fault::TimeoutBefore),
+        1 => Just(Fault::TimeoutAfter),
         1 => Just(Fault::Unauthorized),
         1 => Just(Fault::Race412),
+        1 => Just(Fault::Race400),
+        1 => Just(Fault::ServerErrorAfter),
     ]
 }
 
@@ -74,6 +79,8 @@ proptest! {
         for w in &m.audit {
             prop_assert_eq!(w.app_id.as_deref(), Some(app), "write outside the target: {:?}", w);
         }
+        // Roles go to enabled users only (the model refuses the rest, as Dataverse does).
+        prop_assert_eq!(m.refused_disabled, 0, "a role was sent to a disabled user: {:?}", outcome);
         // Other users are untouched.
         for (a, b) in before.users.iter().zip(&m.users) {
             if a.app_id.is_none() {
@@ -94,7 +101,7 @@ proptest! {
                 prop_assert!(users.iter().all(|u| u.disabled && !u.roles.contains(&SERVICE_ROLE.to_owned()) && !u.roles.contains(&PORTAL_ROLE.to_owned())));
             }
             Outcome::Failed { error } => {
-                let typed = matches!(error, ProcedureError::SignInExpired { .. } | ProcedureError::Throttled { .. } | ProcedureError::Api { .. } | ProcedureError::NoProgress { .. });
+                let typed = matches!(error, ProcedureError::SignInExpired { .. } | ProcedureError::Throttled { .. } | ProcedureError::Api { .. } | ProcedureError::NoProgress { .. } | ProcedureError::Timeout { .. });
                 prop_assert!(typed);
                 // A typed error still has a remedy for the admin.
                 prop_assert!(!error.remedy().text().is_empty());

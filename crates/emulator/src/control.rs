@@ -51,6 +51,14 @@ struct RevokeRequest {
     user: Option<String>,
 }
 
+/// `POST /_emulator/wrong-nonce`: the next `count` code redemptions answer with an id token
+/// whose nonce is not the one the authorization request carried.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WrongNonceRequest {
+    count: u32,
+}
+
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct ResetRequest {
@@ -139,6 +147,15 @@ pub fn handle(inner: &Inner, req: &Req, path: &str) -> Resp {
             }
         }
         ("POST", "/_emulator/revoke-sign-in") => revoke_sign_in(&mut sh, &req.body),
+        ("POST", "/_emulator/wrong-nonce") => {
+            match serde_json::from_slice::<WrongNonceRequest>(&req.body) {
+                Ok(w) => {
+                    sh.wrong_nonce = w.count;
+                    Resp::json(200, &json!({"wrong_nonce": w.count}))
+                }
+                Err(e) => bad(format!("invalid wrong-nonce body: {e}")),
+            }
+        }
         ("POST", "/_emulator/token") => match serde_json::from_slice::<TokenRequest>(&req.body) {
             Ok(t) => {
                 let lifetime = t.lifetime_secs.unwrap_or(inner.token_lifetime_secs);

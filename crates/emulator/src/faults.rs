@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(untagged)]
 pub enum Action {
-    /// Answer with this status instead; the request is not processed.
+    /// Answer with this status instead; the request is not processed, unless `processed`
+    /// (then it takes effect first, e.g. a `500` after the write was done).
     Status {
         status: u16,
         #[serde(default)]
@@ -15,6 +16,8 @@ pub enum Action {
         body: String,
         #[serde(default)]
         content_type: Option<String>,
+        #[serde(default)]
+        processed: bool,
     },
     /// Drop the connection `before` processing, or `after` processing without answering.
     Drop { drop: DropWhen },

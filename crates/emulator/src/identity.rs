@@ -11,12 +11,23 @@ use sha2::{Digest, Sha256};
 use crate::auth::resource_app;
 use crate::http::{Ctx, Req, Resp};
 use crate::ids::{det_guid, new_guid, opaque};
-use crate::server::Shared;
-use crate::state::{Tenant, User};
+use crate::server::{GrantOutcome, Shared};
+use crate::state::{SignInAudience, SpaApp, Tenant, User, UserConsent};
 
 const SESSION_COOKIE: &str = "ESTSAUTH";
 const CODE_LIFETIME: Duration = Duration::from_secs(600);
 const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "offline_access", "email"];
+/// The authority segments that name no directory.
+const GENERIC_TENANTS: [&str; 3] = ["organizations", "common", "consumers"];
+/// Delegated permissions only an administrator can grant (Microsoft Graph permissions
+/// reference: "Admin consent required: Yes"). Dynamics CRM `user_impersonation` and Graph
+/// `User.Read` are user-consentable.
+const ADMIN_ONLY: [&str; 4] = [
+    "graph/Application.Read.All",
+    "graph/Application.ReadWrite.All",
+    "graph/Directory.Read.All",
+    "graph/Directory.ReadWrite.All",
+];
 
 /// An issued, not yet redeemed authorization code.
 #[derive(Debug, Clone)]
@@ -45,18 +56,17 @@ pub fn handle(sh: &mut Shared, ctx: &Ctx, req: &Req, path: &str) -> Resp {
     };
     let rest = rest.join("/");
     let tenant_seg = tenant_seg.to_string();
-    let known = ["organizations", "common", "consumers"].contains(&tenant_seg.as_str())
+    let known = GENERIC_TENANTS.contains(&tenant_seg.as_str())
         || tenant_seg.eq_ignore_ascii_case(&sh.tenant.id)
         || tenant_seg.eq_ignore_ascii_case(&sh.tenant.domain);
     if !known {
-        return aad_error(
-            req,
-            None,
-            400,
-            "invalid_tenant",
-            90002,
-            &format!("Tenant '{tenant_seg}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
-        );
+        // Another directory (or none): Entra says so on its own page at the authorize
+        // endpoint, in JSON everywhere else.
+        let message = format!("Tenant '{tenant_seg}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.");
+        if rest == "oauth2/v2.0/authorize" {
+            return error_page(400, 90002, &message);
+        }
+        return aad_error(req, None, 400, "invalid_tenant", 90002, &message);
     }
     match (req.method.as_str(), rest.as_str()) {
         ("GET", "discovery/instance") => instance_discovery(ctx, &tenant_seg),
@@ -74,16 +84,16 @@ pub fn handle(sh: &mut Shared, ctx: &Ctx, req: &Req, path: &str) -> Resp {
                 &json!({"error": "server_error", "error_description": e}),
             ),
         },
-        ("GET", "oauth2/v2.0/authorize") => authorize(sh, ctx, req, None),
+        ("GET", "oauth2/v2.0/authorize") => authorize(sh, ctx, req, &tenant_seg, None),
         ("POST", "oauth2/v2.0/authorize") => {
             let upn = req
                 .form()
                 .into_iter()
                 .find(|(k, _)| k == "upn")
                 .map(|(_, v)| v);
-            authorize(sh, ctx, req, upn)
+            authorize(sh, ctx, req, &tenant_seg, upn)
         }
-        ("POST", "oauth2/v2.0/token") => token(sh, ctx, req),
+        ("POST", "oauth2/v2.0/token") => token(sh, ctx, req, &tenant_seg),
         ("GET", "oauth2/v2.0/logout") => logout(sh, req),
         _ => not_found(),
     }
@@ -235,11 +245,17 @@ fn append_response(redirect_uri: &str, mode: &str, pairs: &[(&str, &str)]) -> St
     }
 }
 
-fn authorize(sh: &mut Shared, ctx: &Ctx, req: &Req, chosen: Option<String>) -> Resp {
+fn authorize(
+    sh: &mut Shared,
+    ctx: &Ctx,
+    req: &Req,
+    tenant_seg: &str,
+    chosen: Option<String>,
+) -> Resp {
     let p = req.params();
     let get = |k: &str| p.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let client_id = get("client_id").unwrap_or_default().to_ascii_lowercase();
-    if sh.tenant.spa_app(&client_id).is_none() {
+    let Some(app) = sh.tenant.spa_app(&client_id).cloned() else {
         return error_page(
             400,
             700016,
@@ -248,7 +264,7 @@ fn authorize(sh: &mut Shared, ctx: &Ctx, req: &Req, chosen: Option<String>) -> R
                 sh.tenant.display_name
             ),
         );
-    }
+    };
     let redirect_uri = get("redirect_uri").unwrap_or_default();
     if !registered_redirects(sh, ctx, &client_id).contains(&redirect_uri) {
         return error_page(
@@ -266,16 +282,13 @@ fn authorize(sh: &mut Shared, ctx: &Ctx, req: &Req, chosen: Option<String>) -> R
         );
     }
     let state = get("state").unwrap_or_default();
+    let answer = |pairs: &[(&str, &str)]| append_response(&redirect_uri, &mode, pairs);
     let fail = |error: &str, code: u32, desc: &str| {
-        Resp::redirect(&append_response(
-            &redirect_uri,
-            &mode,
-            &[
-                ("error", error),
-                ("error_description", &format!("AADSTS{code}: {desc}")),
-                ("state", &state),
-            ],
-        ))
+        Resp::redirect(&answer(&[
+            ("error", error),
+            ("error_description", &format!("AADSTS{code}: {desc}")),
+            ("state", &state),
+        ]))
     };
     if get("response_type").as_deref() != Some("code") {
         return fail(
@@ -294,6 +307,7 @@ fn authorize(sh: &mut Shared, ctx: &Ctx, req: &Req, chosen: Option<String>) -> R
     }
     let prompt = get("prompt").unwrap_or_default();
     let login_hint = get("login_hint");
+    let interactive = chosen.is_some();
     let user: User = if let Some(upn) = chosen {
         match sh.tenant.user_by_upn(&upn) {
             Some(u) => u.clone(),
@@ -319,18 +333,56 @@ fn authorize(sh: &mut Shared, ctx: &Ctx, req: &Req, chosen: Option<String>) -> R
     } else {
         return sign_in_page(sh, req, None);
     };
+    // Whoever signed in on the page has a session now, whatever the answer to the app.
+    let session = interactive.then(|| {
+        let sid = opaque(32);
+        sh.sessions.insert(sid.clone(), user.id.clone());
+        format!("{SESSION_COOKIE}={sid}; Path=/; Secure; HttpOnly; SameSite=None")
+    });
+    let with_session = |resp: Resp| match &session {
+        Some(cookie) => resp.header("Set-Cookie", cookie.clone()),
+        None => resp,
+    };
 
-    // Consent: every resource named at sign-in is consented for this user and app.
+    // A single-tenant registration names its directory: the generic authorities refuse it
+    // once the account is known (reports of AADSTS50194 show it after the account is chosen,
+    // returned to the redirect URI).
+    if app.sign_in_audience == SignInAudience::MyOrg && GENERIC_TENANTS.contains(&tenant_seg) {
+        return with_session(fail("invalid_request", 50194, &not_multi_tenant(&app)));
+    }
+
+    // Consent, per permission: what the request names and neither an administrator (for the
+    // tenant) nor this user (for themselves) has granted.
     let scope = get("scope").unwrap_or_default();
-    let apps: BTreeSet<String> = scope
-        .split_whitespace()
-        .filter(|s| !OIDC_SCOPES.contains(s))
-        .map(|s| resource_app(ctx, &split_scope(s).0))
-        .collect();
-    sh.consents
-        .entry((user.id.clone(), client_id.clone()))
-        .or_default()
-        .extend(apps);
+    let missing = missing_consent(sh, ctx, &app, &user, &scope);
+    if !missing.is_empty() {
+        // prompt=none never grants consent.
+        if !interactive {
+            return fail(
+                "consent_required",
+                65001,
+                &format!("The user or administrator has not consented to use the application with ID '{client_id}' named '{}'. Send an interactive authorization request for this user and resource.", app.display_name),
+            );
+        }
+        let needs_admin = sh.tenant.user_consent == UserConsent::Disabled
+            || missing.iter().any(|k| ADMIN_ONLY.contains(&k.as_str()));
+        if needs_admin {
+            let declined = answer(&[
+                ("error", "access_denied"),
+                (
+                    "error_description",
+                    "AADSTS65004: User declined to consent to access the app.",
+                ),
+                ("state", &state),
+            ]);
+            return with_session(need_admin_approval_page(req, &app, &user, &declined));
+        }
+        // The user accepts the permissions prompt (the emulator shows none: it is accepted).
+        sh.consents
+            .entry((user.id.clone(), client_id.clone()))
+            .or_default()
+            .extend(missing);
+    }
 
     let code = opaque(48);
     sh.codes.insert(
@@ -346,25 +398,93 @@ fn authorize(sh: &mut Shared, ctx: &Ctx, req: &Req, chosen: Option<String>) -> R
     );
     let client_info = client_info(&user.id, &sh.tenant.id);
     let session_state = det_guid(&format!("session/{}", user.id));
-    let mut resp = Resp::redirect(&append_response(
-        &redirect_uri,
-        &mode,
-        &[
-            ("code", &code),
-            ("client_info", &client_info),
-            ("state", &state),
-            ("session_state", &session_state),
-        ],
-    ));
-    if req.method == "POST" {
-        let sid = opaque(32);
-        sh.sessions.insert(sid.clone(), user.id.clone());
-        resp = resp.header(
-            "Set-Cookie",
-            format!("{SESSION_COOKIE}={sid}; Path=/; Secure; HttpOnly; SameSite=None"),
-        );
+    with_session(Resp::redirect(&answer(&[
+        ("code", &code),
+        ("client_info", &client_info),
+        ("state", &state),
+        ("session_state", &session_state),
+    ])))
+}
+
+/// AADSTS50194's text (Microsoft Learn, *Microsoft Entra authentication and authorization error
+/// codes*).
+fn not_multi_tenant(app: &SpaApp) -> String {
+    format!(
+        "Application '{}'({}) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.",
+        app.client_id, app.display_name
+    )
+}
+
+/// `{resource app}/{permission}` for a requested scope (`graph/Application.Read.All`,
+/// `dynamics/user_impersonation`); `None` for the OpenID scopes, which need no consent here.
+fn consent_key(ctx: &Ctx, scope: &str) -> Option<String> {
+    if OIDC_SCOPES.contains(&scope) {
+        return None;
     }
-    resp
+    let (resource, name) = split_scope(scope);
+    Some(format!("{}/{name}", resource_app(ctx, &resource)))
+}
+
+/// What `user` has been granted for `app`: the tenant-wide admin consent and their own.
+fn granted(sh: &Shared, app: &SpaApp, user: &User) -> BTreeSet<String> {
+    let mut all = app.admin_consent.clone();
+    if let Some(own) = sh.consents.get(&(user.id.clone(), app.client_id.clone())) {
+        all.extend(own.iter().cloned());
+    }
+    all
+}
+
+/// Whether a permission key is covered by `granted`: `{app}/.default` stands for whatever
+/// was granted of that resource app.
+fn covered(granted: &BTreeSet<String>, key: &str) -> bool {
+    match key.strip_suffix("/.default") {
+        Some(resource) => granted
+            .iter()
+            .any(|g| g.starts_with(&format!("{resource}/"))),
+        None => granted.contains(key),
+    }
+}
+
+/// The permissions `scope` names that nobody granted.
+fn missing_consent(sh: &Shared, ctx: &Ctx, app: &SpaApp, user: &User, scope: &str) -> Vec<String> {
+    let granted = granted(sh, app, user);
+    let mut missing: Vec<String> = scope
+        .split_whitespace()
+        .filter_map(|s| consent_key(ctx, s))
+        .filter(|k| !covered(&granted, k))
+        .collect();
+    missing.sort();
+    missing.dedup();
+    missing
+}
+
+/// Entra's "Need admin approval" page: the app needs a permission only an administrator can
+/// grant (or the tenant lets no user consent). It offers another sign-in and a way back to
+/// the app, which lands on the redirect URI as `access_denied` (AADSTS65004).
+fn need_admin_approval_page(req: &Req, app: &SpaApp, user: &User, declined: &str) -> Resp {
+    let again = if req.query.is_empty() {
+        req.path.clone()
+    } else {
+        format!("{}?{}", req.path, req.query)
+    };
+    Resp::html(
+        200,
+        format!(
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in to your account</title>\
+<style>body{{font-family:sans-serif;max-width:28rem;margin:3rem auto}}</style></head>\
+<body><p>{upn}</p><h1 id=\"title\">Need admin approval</h1>\
+<p><strong>{name}</strong> <span>unverified</span></p>\
+<p id=\"message\">{name} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p>\
+<p><a id=\"admin-account\" href=\"{again}\">Have an admin account? Sign in with that account</a></p>\
+<p><a id=\"return\" href=\"{declined}\">Return to the application without granting consent</a></p>\
+</body></html>",
+            upn = html_escape(&user.upn),
+            name = html_escape(&app.display_name),
+            again = html_escape(&again),
+            declined = html_escape(declined),
+        ),
+    )
+    .header("Cache-Control", "no-store")
 }
 
 fn sign_in_page(sh: &Shared, req: &Req, notice: Option<&str>) -> Resp {
@@ -477,7 +597,7 @@ pub fn mint_access_token(
     Ok(signer.sign(&claims))
 }
 
-fn token(sh: &mut Shared, ctx: &Ctx, req: &Req) -> Resp {
+fn token(sh: &mut Shared, ctx: &Ctx, req: &Req, tenant_seg: &str) -> Resp {
     let form = req.form();
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let client_id = get("client_id").unwrap_or_default().to_ascii_lowercase();
@@ -515,6 +635,18 @@ fn token(sh: &mut Shared, ctx: &Ctx, req: &Req) -> Resp {
         );
     }
     let cors = Some(origin.as_str());
+    // A single-tenant registration at a generic authority (reported for refresh at /common;
+    // Learn documents the code, not where it appears).
+    if app.sign_in_audience == SignInAudience::MyOrg && GENERIC_TENANTS.contains(&tenant_seg) {
+        return aad_error(
+            req,
+            cors,
+            400,
+            "invalid_request",
+            50194,
+            &not_multi_tenant(&app),
+        );
+    }
     let grant_type = get("grant_type").unwrap_or_default();
     let oid = match grant_type.as_str() {
         "authorization_code" => {
@@ -547,7 +679,13 @@ fn token(sh: &mut Shared, ctx: &Ctx, req: &Req) -> Resp {
             }
             let verifier = get("code_verifier").unwrap_or_default();
             let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-            if verifier.is_empty() || computed != ac.challenge {
+            let matched = !verifier.is_empty() && computed == ac.challenge;
+            // For the request log: whether it matched, never the verifier itself.
+            sh.last_grant = Some(GrantOutcome {
+                verifier_matched: Some(matched),
+                nonce_altered: false,
+            });
+            if !matched {
                 return aad_error(req, cors, 400, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request.");
             }
             (ac.oid, ac.nonce)
@@ -619,10 +757,12 @@ fn token(sh: &mut Shared, ctx: &Ctx, req: &Req) -> Resp {
     let (resource, names) = match resource {
         Some(r) => {
             let app_key = resource_app(ctx, &r);
-            let consented = sh
-                .consents
-                .get(&(user.id.clone(), client_id.clone()))
-                .is_some_and(|c| c.contains(&app_key));
+            // Every permission asked for must have been granted, by an administrator for the
+            // tenant or by this user: a refresh token never grants consent.
+            let granted = granted(sh, &app, &user);
+            let consented = names
+                .iter()
+                .all(|n| covered(&granted, &format!("{app_key}/{n}")));
             if !consented {
                 let mut resp = aad_error(
                     req,
@@ -638,12 +778,14 @@ fn token(sh: &mut Shared, ctx: &Ctx, req: &Req) -> Resp {
                 }
                 return resp;
             }
+            // `.default`: whatever of that resource app was granted.
             let names: Vec<String> = if names.iter().any(|n| n == ".default") {
-                if app_key == "graph" {
-                    vec!["Application.Read.All".into(), "User.Read".into()]
-                } else {
-                    vec!["user_impersonation".into()]
-                }
+                let prefix = format!("{app_key}/");
+                granted
+                    .iter()
+                    .filter_map(|g| g.strip_prefix(&prefix))
+                    .map(str::to_owned)
+                    .collect()
             } else {
                 names
             };
@@ -672,7 +814,16 @@ fn token(sh: &mut Shared, ctx: &Ctx, req: &Req) -> Resp {
         "preferred_username": user.upn, "ver": "2.0"
     });
     if let Some(n) = nonce {
-        id_claims["nonce"] = json!(n);
+        // A control-plane switch (`POST /_emulator/wrong-nonce`) answers the next code
+        // redemptions with another nonce, as an attacker's injected code would.
+        let altered = grant_type == "authorization_code" && sh.wrong_nonce > 0;
+        if altered {
+            sh.wrong_nonce -= 1;
+            if let Some(outcome) = &mut sh.last_grant {
+                outcome.nonce_altered = true;
+            }
+        }
+        id_claims["nonce"] = json!(if altered { format!("not-{n}") } else { n });
     }
     let id_token = signer.sign(&id_claims);
     let refresh = opaque(64);

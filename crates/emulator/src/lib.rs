@@ -17,6 +17,7 @@ pub mod dataverse;
 pub mod discovery;
 pub mod faults;
 pub mod graph;
+pub mod headers_file;
 pub mod http;
 pub mod identity;
 pub mod ids;
@@ -176,6 +177,25 @@ impl RunningEmulator {
             .unwrap_or_default(),
             Err(_) => String::new(),
         }
+    }
+
+    /// Adds faults as `POST /_emulator/faults` does: one fault or an array, as JSON.
+    pub fn inject_faults(&self, faults: serde_json::Value) -> Result<(), String> {
+        let items = match faults {
+            serde_json::Value::Array(items) => items,
+            one => vec![one],
+        };
+        let parsed = items
+            .into_iter()
+            .map(|v| serde_json::from_value::<faults::Fault>(v).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut sh = self
+            .inner
+            .shared
+            .lock()
+            .map_err(|_| "the emulator's state is poisoned".to_owned())?;
+        sh.faults.extend(parsed);
+        Ok(())
     }
 
     /// The same document as `GET /_emulator/state`.

@@ -213,9 +213,24 @@ pub async fn route(
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default()
         };
+        let mut params: Vec<String> = form.iter().map(|(k, _)| k.clone()).collect();
+        params.sort();
+        params.dedup();
+        let given = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         TokenGrant {
             grant_type: field("grant_type"),
             scope: field("scope"),
+            params,
+            tenant: svc_path
+                .trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            redirect_uri: given("redirect_uri"),
+            client_info: given("client_info"),
+            verifier_matched: None,
+            nonce_altered: false,
         }
     });
     let (seq, fault) = match inner.shared.lock() {
@@ -269,7 +284,13 @@ pub async fn route(
             headers,
             body,
             content_type,
+            processed,
         }) => {
+            if *processed && req.method != "OPTIONS" {
+                if let Ok(mut sh) = inner.shared.lock() {
+                    let _ = dispatch(&mut sh, &ctx, &req, &service, &svc_path, seq);
+                }
+            }
             let mut resp = Resp::text(
                 *status,
                 content_type.as_deref().unwrap_or("application/json"),
@@ -305,13 +326,7 @@ pub async fn route(
         let Ok(mut sh) = inner.shared.lock() else {
             return Err(DropConnection);
         };
-        match service {
-            Service::Identity => crate::identity::handle(&mut sh, &ctx, &req, &svc_path),
-            Service::Discovery => crate::discovery::handle(&sh, &ctx, &req, &svc_path),
-            Service::Dataverse(i) => crate::dataverse::handle(&mut sh, &ctx, &req, i, &svc_path),
-            Service::Graph => crate::graph::handle(&sh, &ctx, &req, &svc_path),
-            Service::Admin => admin_center(&sh, &svc_path),
-        }
+        dispatch(&mut sh, &ctx, &req, &service, &svc_path, seq)
     };
     let resp = if is_token {
         resp
@@ -330,6 +345,37 @@ pub async fn route(
     Ok(to_hyper(resp))
 }
 
+/// The service's own answer to a request.
+/// Hands a request to its service; `seq` is its entry in the request log (a token grant's
+/// outcome — whether the verifier matched, the nonce was altered — is added to it there).
+fn dispatch(
+    sh: &mut crate::server::Shared,
+    ctx: &Ctx,
+    req: &Req,
+    service: &Service,
+    svc_path: &str,
+    seq: u64,
+) -> Resp {
+    match service {
+        Service::Identity => {
+            sh.last_grant = None;
+            let resp = crate::identity::handle(sh, ctx, req, svc_path);
+            if let Some(outcome) = sh.last_grant.take() {
+                let entry = sh.log.iter_mut().find(|e| e.seq == seq);
+                if let Some(grant) = entry.and_then(|e| e.grant.as_mut()) {
+                    grant.verifier_matched = outcome.verifier_matched;
+                    grant.nonce_altered = outcome.nonce_altered;
+                }
+            }
+            resp
+        }
+        Service::Discovery => crate::discovery::handle(sh, ctx, req, svc_path),
+        Service::Dataverse(i) => crate::dataverse::handle(sh, ctx, req, *i, svc_path),
+        Service::Graph => crate::graph::handle(sh, ctx, req, svc_path),
+        Service::Admin => admin_center(sh, svc_path),
+    }
+}
+
 /// Now, as Unix time in milliseconds with sub-millisecond precision.
 fn unix_ms() -> f64 {
     std::time::SystemTime::now()
@@ -339,6 +385,11 @@ fn unix_ms() -> f64 {
 
 fn describe(a: &Action) -> String {
     match a {
+        Action::Status {
+            status,
+            processed: true,
+            ..
+        } => format!("status {status} after processing"),
         Action::Status { status, .. } => format!("status {status}"),
         Action::Drop {
             drop: DropWhen::Before,

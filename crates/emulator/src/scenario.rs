@@ -48,6 +48,23 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ),
     ("batch-200", include_str!("../scenarios/batch-200.json")),
     ("gcc-high", include_str!("../scenarios/gcc-high.json")),
+    (
+        "single-tenant",
+        include_str!("../scenarios/single-tenant.json"),
+    ),
+    (
+        "dynamics-consent-only",
+        include_str!("../scenarios/dynamics-consent-only.json"),
+    ),
+    (
+        "solution-named-otherwise",
+        include_str!("../scenarios/solution-named-otherwise.json"),
+    ),
+    (
+        "roles-without-solution",
+        include_str!("../scenarios/roles-without-solution.json"),
+    ),
+    ("old-version", include_str!("../scenarios/old-version.json")),
 ];
 
 /// Where a scenario comes from: a shipped name or a file path.
@@ -112,6 +129,8 @@ pub struct TenantDef {
     pub id: String,
     pub domain: String,
     pub display_name: String,
+    #[serde(default)]
+    pub user_consent: state::UserConsent,
 }
 
 #[derive(Debug, Deserialize, serde::Serialize, Clone)]
@@ -121,7 +140,18 @@ pub struct SpaAppDef {
     pub display_name: String,
     #[serde(default)]
     pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub sign_in_audience: state::SignInAudience,
+    /// Resource app (`dynamics`, `graph`) → delegated permissions an administrator granted for
+    /// the tenant. Absent: the registration guide's full set (see SCENARIOS.md).
+    #[serde(default)]
+    pub admin_consent: Option<std::collections::BTreeMap<String, Vec<String>>>,
 }
+
+/// What an app registration has admin consent for when its scenario does not say: everything
+/// the registration guide names, as a tenant that followed it to the end.
+const GUIDE_ADMIN_CONSENT: [&str; 2] =
+    ["dynamics/user_impersonation", "graph/Application.Read.All"];
 
 #[derive(Debug, Deserialize, serde::Serialize, Clone)]
 #[serde(deny_unknown_fields)]
@@ -190,6 +220,9 @@ pub struct EnvironmentDef {
     pub schema_type: String,
     #[serde(default = "default_last_updated")]
     pub last_updated: String,
+    /// Dataverse's `allowRoleAssignmentOnDisabledUsers` environment setting.
+    #[serde(default, alias = "allowRoleAssignmentOnDisabledUsers")]
+    pub allow_role_assignment_on_disabled_users: bool,
     pub business_units: Vec<BusinessUnitDef>,
     pub roles: Vec<RoleDef>,
     #[serde(default)]
@@ -387,6 +420,41 @@ fn substitute_str(s: &str, n: u32) -> String {
 
 type BuildError = (String, String);
 
+/// GDS documents `EnvironmentId` as a string: a GUID (kept lowercase), the tenant's default
+/// environment `Default-{tenant id}`, or any other non-empty text (undocumented shapes, to
+/// test a client). A `Default-` id must name this tenant, as Microsoft's does.
+fn environment_id(
+    s: &Scenario,
+    path: &str,
+    given: Option<&str>,
+    seed: &str,
+) -> Result<String, BuildError> {
+    let Some(id) = given else {
+        return Ok(det_guid(seed));
+    };
+    if id.is_empty() {
+        return Err((path.into(), "an environment id cannot be empty".into()));
+    }
+    if is_guid(id) {
+        return Ok(id.to_ascii_lowercase());
+    }
+    let prefix = id.get(..8).unwrap_or_default();
+    if prefix.eq_ignore_ascii_case("Default-") {
+        let tenant = &id[8..];
+        if !is_guid(tenant) || !tenant.eq_ignore_ascii_case(&s.tenant.id) {
+            return Err((
+                path.into(),
+                format!(
+                    "{id:?}: a default environment's id is Default-{{tenant id}}, here Default-{}",
+                    s.tenant.id.to_ascii_lowercase()
+                ),
+            ));
+        }
+        return Ok(format!("Default-{}", tenant.to_ascii_lowercase()));
+    }
+    Ok(id.to_owned())
+}
+
 fn check_guid(path: String, v: &str) -> Result<(), BuildError> {
     if is_guid(v) {
         Ok(())
@@ -427,6 +495,16 @@ fn build(s: &Scenario) -> Result<state::Tenant, BuildError> {
                 return Err((
                     format!("spa_apps[{i}].redirect_uris[{j}]"),
                     format!("{u:?} is not an absolute URL"),
+                ));
+            }
+        }
+        for resource in a.admin_consent.iter().flat_map(|m| m.keys()) {
+            if !["dynamics", "graph"].contains(&resource.as_str()) {
+                return Err((
+                    format!("spa_apps[{i}].admin_consent.{resource}"),
+                    format!(
+                        "{resource:?} is not a resource app the emulator knows (dynamics, graph)"
+                    ),
                 ));
             }
         }
@@ -475,6 +553,7 @@ fn build(s: &Scenario) -> Result<state::Tenant, BuildError> {
         id: s.tenant.id.to_ascii_lowercase(),
         domain: tenant_domain,
         display_name: s.tenant.display_name.clone(),
+        user_consent: s.tenant.user_consent,
         spa_apps: s
             .spa_apps
             .iter()
@@ -482,6 +561,16 @@ fn build(s: &Scenario) -> Result<state::Tenant, BuildError> {
                 client_id: a.client_id.to_ascii_lowercase(),
                 display_name: a.display_name.clone(),
                 redirect_uris: a.redirect_uris.clone(),
+                sign_in_audience: a.sign_in_audience,
+                admin_consent: match &a.admin_consent {
+                    None => GUIDE_ADMIN_CONSENT.iter().map(|p| p.to_string()).collect(),
+                    Some(map) => map
+                        .iter()
+                        .flat_map(|(resource, names)| {
+                            names.iter().map(move |n| format!("{resource}/{n}"))
+                        })
+                        .collect(),
+                },
             })
             .collect(),
         users: s
@@ -523,8 +612,7 @@ fn build_env(s: &Scenario, p: &str, e: &EnvironmentDef) -> Result<state::Environ
         ));
     }
     let seed = format!("env/{}", e.unique_name);
-    let id = e.id.clone().unwrap_or_else(|| det_guid(&seed));
-    check_guid(format!("{p}.id"), &id)?;
+    let id = environment_id(s, &format!("{p}.id"), e.id.as_deref(), &seed)?;
     let organization_id = e
         .organization_id
         .clone()
@@ -780,7 +868,7 @@ fn build_env(s: &Scenario, p: &str, e: &EnvironmentDef) -> Result<state::Environ
     }
 
     Ok(state::Environment {
-        id: id.to_ascii_lowercase(),
+        id,
         organization_id: organization_id.to_ascii_lowercase(),
         unique_name: e.unique_name.clone(),
         url_name: e
@@ -796,6 +884,7 @@ fn build_env(s: &Scenario, p: &str, e: &EnvironmentDef) -> Result<state::Environ
         organization_type: e.organization_type,
         schema_type: e.schema_type.clone(),
         last_updated: e.last_updated.clone(),
+        allow_role_assignment_on_disabled_users: e.allow_role_assignment_on_disabled_users,
         business_units: e
             .business_units
             .iter()

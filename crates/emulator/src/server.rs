@@ -38,11 +38,34 @@ pub struct LogEntry {
     pub grant: Option<TokenGrant>,
 }
 
-/// The grant type and scope of one token request, for tests that count silent renewals.
+/// What one token request asked for, for tests that count silent renewals and pin the body
+/// MSAL.js sends: the parameter names, and the values that are no secret. Never the code, the
+/// PKCE verifier, a refresh token or an assertion.
 #[derive(Debug, Clone, Serialize)]
 pub struct TokenGrant {
     pub grant_type: String,
     pub scope: String,
+    /// Every body parameter's name, sorted.
+    pub params: Vec<String>,
+    /// The directory segment of the token endpoint's path (`organizations`, an id, a domain).
+    pub tenant: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_info: Option<String>,
+    /// A code redemption: whether its verifier matched the authorization request's challenge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verifier_matched: Option<bool>,
+    /// Whether the answer's id token carried another nonce (`POST /_emulator/wrong-nonce`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub nonce_altered: bool,
+}
+
+/// What the token endpoint found about the request it just answered, for its log entry.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GrantOutcome {
+    pub verifier_matched: Option<bool>,
+    pub nonce_altered: bool,
 }
 
 /// Everything that changes while the emulator runs.
@@ -53,8 +76,13 @@ pub struct Shared {
     pub codes: HashMap<String, AuthCode>,
     pub redeemed: HashSet<String>,
     pub refresh: HashMap<String, RefreshGrant>,
-    /// (user oid, client id) → consented resource apps.
+    /// (user oid, client id) → permissions the user granted for themselves, as
+    /// `{resource app}/{permission}` (an administrator's are the app's `admin_consent`).
     pub consents: HashMap<(String, String), BTreeSet<String>>,
+    /// How many more code redemptions get an id token with another nonce.
+    pub wrong_nonce: u32,
+    /// Set by the token endpoint for the request being answered; moved into its log entry.
+    pub last_grant: Option<GrantOutcome>,
     pub faults: Vec<Fault>,
     pub log: Vec<LogEntry>,
 }
@@ -69,6 +97,8 @@ impl Shared {
             redeemed: HashSet::new(),
             refresh: HashMap::new(),
             consents: HashMap::new(),
+            wrong_nonce: 0,
+            last_grant: None,
             faults: Vec::new(),
             log: Vec::new(),
         }

@@ -1,7 +1,9 @@
 //! The live tenant the emulator serves: what a scenario becomes once loaded,
 //! and what the Microsoft endpoints read and change.
 
-use serde::Serialize;
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
 
 /// The System Administrator role template id, the same in every environment.
 pub const SYSADMIN_TEMPLATE_ID: &str = "627090ff-40a3-4053-8790-584edc5be201";
@@ -12,10 +14,35 @@ pub struct Tenant {
     pub id: String,
     pub domain: String,
     pub display_name: String,
+    /// Whether users may consent to apps themselves (Entra's "User consent for applications").
+    pub user_consent: UserConsent,
     pub spa_apps: Vec<SpaApp>,
     pub users: Vec<User>,
     pub service_principals: Vec<ServicePrincipal>,
     pub environments: Vec<Environment>,
+}
+
+/// The tenant's user-consent setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum UserConsent {
+    /// Users may consent to permissions that do not need an administrator.
+    #[default]
+    Allowed,
+    /// "Do not allow user consent": every missing permission needs an administrator.
+    Disabled,
+}
+
+/// Who may sign in to an app registration (its manifest's `signInAudience`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum SignInAudience {
+    /// "Accounts in this organizational directory only": a tenant-specific authority is needed.
+    #[serde(rename = "AzureADMyOrg")]
+    MyOrg,
+    /// "Accounts in any organizational directory".
+    #[default]
+    #[serde(rename = "AzureADMultipleOrgs")]
+    MultipleOrgs,
 }
 
 /// A single-page-application registration MSAL signs in with.
@@ -24,6 +51,10 @@ pub struct SpaApp {
     pub client_id: String,
     pub display_name: String,
     pub redirect_uris: Vec<String>,
+    pub sign_in_audience: SignInAudience,
+    /// Delegated permissions an administrator granted for the whole tenant, as
+    /// `{resource app}/{permission}` (`dynamics/user_impersonation`, `graph/Application.Read.All`).
+    pub admin_consent: BTreeSet<String>,
 }
 
 /// A directory user who can sign in.
@@ -59,6 +90,8 @@ pub struct Environment {
     pub organization_type: i64,
     pub schema_type: String,
     pub last_updated: String,
+    /// The environment setting `allowRoleAssignmentOnDisabledUsers`.
+    pub allow_role_assignment_on_disabled_users: bool,
     pub business_units: Vec<BusinessUnit>,
     pub roles: Vec<Role>,
     pub system_users: Vec<SystemUser>,
@@ -158,7 +191,15 @@ impl Tenant {
     }
 }
 
+/// GDS `State` of a disabled environment.
+pub const STATE_DISABLED: i64 = 1;
+
 impl Environment {
+    /// Whether the environment is disabled (GDS `State` 1): its Web API serves nothing.
+    pub fn is_disabled(&self) -> bool {
+        self.state == STATE_DISABLED
+    }
+
     /// The live, enabled-or-not system user for an Entra object id.
     pub fn system_user_by_oid(&self, oid: &str) -> Option<&SystemUser> {
         self.system_users.iter().find(|u| {

@@ -1,4 +1,5 @@
-//! Static files for the app in custom-base-URL mode.
+//! Static files for the app in custom-base-URL mode, with the response headers of the
+//! directory's `_headers` file when it has one (see [`crate::headers_file`]).
 
 use std::path::{Component, Path};
 
@@ -28,7 +29,33 @@ fn not_found() -> Resp {
     Resp::text(404, "text/plain; charset=utf-8", "404 Not Found")
 }
 
+/// The file the static hosts read their response headers from; like them, never served.
+const HEADERS_FILE: &str = "_headers";
+
 pub fn serve(req: &Req, dir: Option<&Path>, app_config: Option<&Path>) -> Resp {
+    let resp = serve_file(req, dir, app_config);
+    if resp.status >= 400 {
+        return resp;
+    }
+    // Read per request, as config.json is: a rebuilt dist/ is served as built.
+    let rules = dir
+        .and_then(|d| std::fs::read_to_string(d.join(HEADERS_FILE)).ok())
+        .map(|text| crate::headers_file::parse(&text));
+    match rules {
+        None => resp,
+        Some(Ok(rules)) => crate::headers_file::headers_for(&rules, &req.path)
+            .into_iter()
+            .fold(resp, |r, (name, value)| r.header(&name, value)),
+        // A broken file must not pass silently as "no headers".
+        Some(Err(e)) => Resp::text(
+            500,
+            "text/plain; charset=utf-8",
+            format!("{HEADERS_FILE}: {e}"),
+        ),
+    }
+}
+
+fn serve_file(req: &Req, dir: Option<&Path>, app_config: Option<&Path>) -> Resp {
     if req.method != "GET" && req.method != "HEAD" {
         return Resp::text(405, "text/plain; charset=utf-8", "405 Method Not Allowed");
     }
@@ -54,9 +81,10 @@ pub fn serve(req: &Req, dir: Option<&Path>, app_config: Option<&Path>) -> Resp {
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
     let rel_path = Path::new(&decoded);
-    if rel_path
-        .components()
-        .any(|c| !matches!(c, Component::Normal(_)))
+    if decoded == HEADERS_FILE
+        || rel_path
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_)))
     {
         return not_found();
     }

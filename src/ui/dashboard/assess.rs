@@ -9,7 +9,7 @@ use w365_core::driver::{drive, Prompter};
 use w365_core::http::HttpClient;
 use w365_core::preset::Preset;
 use w365_core::procedure::prompt::{DataCenterOption, Prompt, PromptAnswer};
-use w365_core::procedure::{Mode, Options, Procedure, Target};
+use w365_core::procedure::{Mode, Procedure, Target};
 use w365_core::record::EnvironmentRef;
 use w365_core::tenant_reads::TenantReads;
 
@@ -17,6 +17,7 @@ use super::row_status::RowInfo;
 use crate::api::transport::{scope_for, BrowserTransport};
 use crate::bridge::msal;
 use crate::run::clock::BrowserClock;
+use crate::run::policy;
 use crate::ui::session::EnvRow;
 
 /// Inspections at once. They are reads, each environment is its own Dataverse server
@@ -74,7 +75,7 @@ pub async fn assess_one(
     endpoints: &CloudEndpoints,
 ) -> RowInfo {
     let target = Target::from_instance(&row.instance, Preset::work365(), endpoints.clone());
-    let mut machine = Procedure::new(target, Options::unattended(Mode::Assess));
+    let mut machine = Procedure::new(target, policy::unattended(Mode::Assess));
     let prompter = AssessPrompter {
         endpoints: Some(endpoints.clone()),
         ..AssessPrompter::default()

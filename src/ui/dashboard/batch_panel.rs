@@ -4,13 +4,15 @@ use std::collections::HashSet;
 use leptos::prelude::*;
 use w365_core::batch::{run_batch, BatchObserver, BatchProgress};
 use w365_core::preset::Preset;
-use w365_core::procedure::{Mode, Options, Procedure, Target};
+use w365_core::procedure::{Mode, Procedure, Target};
 use w365_core::record::{EnvironmentRef, EnvironmentRun};
 use w365_core::tenant_reads::TenantReads;
 
 use super::row_status::RowInfo;
 use crate::run::clock::BrowserClock;
+use crate::run::policy;
 use crate::run::prompter::UiPrompter;
+use crate::run::store::Slot;
 use crate::ui::environment::{DataCenterChoice, SignInAgain};
 use crate::ui::session::Session;
 
@@ -44,6 +46,10 @@ impl ProgressSink {
             if record.inspection.is_some() {
                 row.info.try_set(Some(RowInfo::from_run(&record, None)));
             }
+        }
+        if let Some(id) = record.environment.id.as_ref().map(ToString::to_string) {
+            self.session
+                .update_unfinished(Slot::Batch, |r| r.finished.push(id));
         }
         self.session.add_run(record);
     }
@@ -82,7 +88,7 @@ pub fn BatchPanel() -> impl IntoView {
         async move {
             prompter.reset();
             done.set(false);
-            session.save_with(|s| s.batch = Some(ids.clone()));
+            session.start_unfinished(Slot::Batch, Mode::Setup, ids.clone(), None, false);
             let endpoints = session.endpoints.get_value();
             let transport = session.transport.get_value();
             let rows: Vec<_> = ids.iter().filter_map(|id| session.row(id)).collect();
@@ -91,7 +97,7 @@ pub fn BatchPanel() -> impl IntoView {
                 .map(|r| {
                     Procedure::new(
                         Target::from_instance(&r.instance, Preset::work365(), endpoints.clone()),
-                        Options::unattended(Mode::Setup),
+                        policy::unattended(Mode::Setup),
                     )
                 })
                 .collect();
@@ -115,22 +121,22 @@ pub fn BatchPanel() -> impl IntoView {
             for record in records {
                 sink.keep(record);
             }
-            session.save_with(|s| s.batch = None);
+            session.end_unfinished(Slot::Batch);
             done.try_set(true);
             session.announce("The batch is finished.");
         }
     });
-    // A batch a reload interrupted runs again: the core re-inspects each environment, so what
-    // was already written is not written twice.
+    // A stored batch the admin chose to continue: the core re-inspects each environment, so
+    // what was already written is not written twice.
     Effect::new(move |_| {
         if let Some(ids) = session.resume_batch.get() {
             session.resume_batch.set(None);
-            session.announce("Resuming the batch a reload interrupted.");
             run.dispatch(ids);
         }
     });
     let count = move || session.selected.with(Vec::len);
     let questions = move || prompter.with_value(|p| p.questions().get());
+    let lock_waits = move || prompter.with_value(|p| p.lock_waits().get());
     view! {
         <section class="batch" aria-label="Batch run">
             <p class="batch__hint">
@@ -147,6 +153,22 @@ pub fn BatchPanel() -> impl IntoView {
                     on:click=move |_| prompter.with_value(UiPrompter::cancel)>"Cancel batch"</button>
             </Show>
             {move || prompter.with_value(|p| view! { <SignInAgain prompter=p.clone() /> })}
+            {move || {
+                let held = lock_waits();
+                (!held.is_empty()).then(|| view! {
+                    <section class="batch__note" data-testid="lock-wait" role="status" data-waiting=held.len()>
+                        <p>
+                            {format!(
+                                "Another tab of this tool is writing to {}: {} wait for it, then read again before writing anything.",
+                                held.iter().map(|e| e.name.clone()).collect::<Vec<_>>().join(", "),
+                                if held.len() == 1 { "it".to_owned() } else { format!("these {}", held.len()) },
+                            )}
+                        </p>
+                        <button class="button" data-testid="lock-wait-stop"
+                            on:click=move |_| prompter.with_value(UiPrompter::cancel)>"Stop the batch"</button>
+                    </section>
+                })
+            }}
             <For each=questions key=|q| q.id children=move |q| {
                 let p = prompter.get_value();
                 view! { <DataCenterChoice question=q prompter=p /> }

@@ -4,6 +4,7 @@ use super::batch_panel::BatchPanel;
 use super::env_row::EnvRowView;
 use super::filter::{visible, RowKey, SortKey};
 use super::row_status::RowStatus;
+use super::unusable_row::UnusableRowView;
 use crate::ui::error_panel::ErrorPanel;
 use crate::ui::report::ReportBar;
 use crate::ui::session::{EnvRow, Session};
@@ -29,7 +30,7 @@ pub fn Dashboard() -> impl IntoView {
                 Some(Err(message)) => view! {
                     <ErrorPanel title="The environments could not be listed" message />
                 }.into_any(),
-                Some(Ok(list)) if list.is_empty() => view! {
+                Some(Ok(list)) if list.is_empty() && session.unusable.with(Vec::is_empty) => view! {
                     <p data-testid="no-environments">
                         "The discovery service lists no environment for this account. It leaves out environments where "
                         "the account is disabled, filtered out by a security group, or only a delegated admin."
@@ -49,8 +50,12 @@ fn EnvironmentTable(list: Vec<EnvRow>) -> impl IntoView {
     let status = RwSignal::new(None::<RowStatus>);
     let sort = RwSignal::new(SortKey::Name);
     let rows = StoredValue::new(list);
+    // Rows discovery listed that this tool cannot use come after the usable ones in the
+    // indices `shown` returns: index `rows.len() + k` is unusable row `k`.
+    let unusable = StoredValue::new(session.unusable.get_untracked());
+    let usable = rows.with_value(Vec::len);
     let shown = Memo::new(move |_| {
-        let keys: Vec<RowKey> = rows.with_value(|rows| {
+        let mut keys: Vec<RowKey> = rows.with_value(|rows| {
             rows.iter()
                 .map(|r| RowKey {
                     name: r.instance.friendly_name.clone(),
@@ -60,15 +65,28 @@ fn EnvironmentTable(list: Vec<EnvRow>) -> impl IntoView {
                 })
                 .collect()
         });
+        unusable.with_value(|list| {
+            keys.extend(list.iter().map(|u| RowKey {
+                name: u.name.clone(),
+                url: u.url.clone().unwrap_or_default(),
+                region: u.region.clone().unwrap_or_default(),
+                status: Some(RowStatus::Unusable),
+            }))
+        });
         visible(&keys, &query.get(), status.get(), sort.get())
     });
-    let total = rows.with_value(Vec::len);
+    let total = usable + unusable.with_value(Vec::len);
     let inspected = move || {
         rows.with_value(|rows| rows.iter().filter(|r| r.info.with(Option::is_some)).count())
     };
     let all_selected = move || {
-        let ids: Vec<String> =
-            rows.with_value(|rows| shown.get().iter().map(|i| rows[*i].id()).collect());
+        let ids: Vec<String> = rows.with_value(|rows| {
+            shown
+                .get()
+                .iter()
+                .filter_map(|i| rows.get(*i).map(|r| r.id()))
+                .collect()
+        });
         !ids.is_empty()
             && session
                 .selected
@@ -80,7 +98,7 @@ fn EnvironmentTable(list: Vec<EnvRow>) -> impl IntoView {
             shown
                 .get_untracked()
                 .iter()
-                .map(|i| rows[*i].id())
+                .filter_map(|i| rows.get(*i).map(|r| r.id()))
                 .collect()
         });
         session.selected.update(|s| {
@@ -149,8 +167,16 @@ fn EnvironmentTable(list: Vec<EnvRow>) -> impl IntoView {
                         each=move || shown.get()
                         key=|i| *i
                         children=move |i| {
-                            let row = rows.with_value(|rows| rows[i].clone());
-                            view! { <EnvRowView row /> }
+                            match rows.with_value(|rows| rows.get(i).cloned()) {
+                                Some(row) => view! { <EnvRowView row /> }.into_any(),
+                                None => {
+                                    let index = i - usable;
+                                    unusable
+                                        .with_value(|list| list.get(index).cloned())
+                                        .map(|entry| view! { <UnusableRowView entry index /> })
+                                        .into_any()
+                                }
+                            }
                         }
                     />
                 </tbody>

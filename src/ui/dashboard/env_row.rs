@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::ui::consent_unknown::ConsentUnknownNote;
 use crate::ui::session::{EnvRow, Screen, Session};
 
 /// One environment: what inspection found, its status with the reason, selection, open.
@@ -10,12 +11,13 @@ pub fn EnvRowView(row: EnvRow) -> impl IntoView {
     let info = row.info;
     let last_run = row.last_run;
     let name = row.instance.friendly_name.clone();
+    let tenant = row.instance.tenant_id.clone();
     let open = {
         let id = id.clone();
         move || {
             session.screen.set(Screen::Environment {
                 id: id.clone(),
-                resume: false,
+                resume: None,
             })
         }
     };
@@ -36,8 +38,15 @@ pub fn EnvRowView(row: EnvRow) -> impl IntoView {
             });
         }
     };
+    // A row that was not inspected (a disabled environment) has nothing to show but its status.
     let cell = move |f: fn(&crate::ui::dashboard::row_status::RowInfo) -> String| {
-        move || info.with(|i| i.as_ref().map_or_else(|| "…".to_owned(), f))
+        move || {
+            info.with(|i| match i {
+                None => "…".to_owned(),
+                Some(i) if !i.inspected => "—".to_owned(),
+                Some(i) => f(i),
+            })
+        }
     };
     view! {
         <tr class="env-row" data-testid="env-row" data-env-id=id.clone()
@@ -58,12 +67,28 @@ pub fn EnvRowView(row: EnvRow) -> impl IntoView {
                 <span class="env-row__url">{row.instance.url.clone()}</span>
             </th>
             <td>{row.instance.region.clone().unwrap_or_else(|| "—".into())}</td>
-            <td>{cell(|i| i.version.clone().unwrap_or_else(|| "not installed".into()))}</td>
+            <td data-testid="env-version">
+                {move || info.with(|i| match i {
+                    None => view! { <span>"…"</span> }.into_any(),
+                    Some(i) => view! {
+                        <span class="env-row__version">{i.version_text()}</span>
+                        {i.version_source().map(|s| view! {
+                            <span class="env-row__url" data-testid="env-version-source">{s}</span>
+                        })}
+                        {i.version_note().map(|n| view! {
+                            <span class="env-row__note" data-testid="env-version-note">
+                                <span aria-hidden="true">"⚠ "</span>{n}
+                            </span>
+                        })}
+                    }.into_any(),
+                })}
+            </td>
             <td>{cell(|i| i.data_center.clone().unwrap_or_else(|| "—".into()))}</td>
             <td>{cell(|i| i.app_user.label().to_owned())}</td>
             <td>
                 {move || info.with(|i| match i {
                     None => view! { <span>"…"</span> }.into_any(),
+                    Some(i) if !i.inspected => view! { <span>"—"</span> }.into_any(),
                     Some(i) => view! {
                         <ul class="env-row__roles">
                             {i.roles.iter().map(|(name, held)| view! {
@@ -90,6 +115,10 @@ pub fn EnvRowView(row: EnvRow) -> impl IntoView {
                             <span aria-hidden="true">{i.status.icon()}" "</span>{i.status.label()}
                         </span>
                         <span class="env-row__reason">{i.reason.clone()}</span>
+                        <ConsentUnknownNote notes=i.consent_unknown.clone() tenant=tenant.clone() compact=true />
+                        {i.remedy.clone().map(|r| view! {
+                            <span class="env-row__remedy" data-testid="env-remedy">{r}</span>
+                        })}
                     }.into_any(),
                 })}
                 // How the last run from the environment view ended (a cancelled one changes

@@ -6,5 +6,6 @@ mod dashboard;
 mod env_row;
 pub mod filter;
 pub mod row_status;
+mod unusable_row;
 
 pub use dashboard::Dashboard;

@@ -1,13 +1,16 @@
 //! What a dashboard row shows, read off one run's record. The verdict is the core's; this only
-//! sorts it into the seven statuses the page (and its automation hooks) use.
+//! sorts it into the statuses the page (and its automation hooks) use.
 
 use w365_core::error::Remedy;
 use w365_core::graph::Consent;
-use w365_core::preset::{Preset, Version};
+use w365_core::preset::Preset;
 use w365_core::procedure::assessment::Assessment;
+use w365_core::procedure::assessment::ProductFinding;
 use w365_core::procedure::prompt::DataCenterOption;
 use w365_core::procedure::{Outcome, ProcedureError};
 use w365_core::record::EnvironmentRun;
+
+use crate::ui::consent_unknown::{unknown_consents, UnknownConsent};
 
 /// The overall status of an environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -19,16 +22,19 @@ pub enum RowStatus {
     Configured,
     Blocked,
     Error,
+    /// A discovery row the client cannot use (never inspected, never selectable).
+    Unusable,
 }
 
 impl RowStatus {
     /// Every status, in the order a person works through them.
-    pub const ALL: [RowStatus; 7] = [
+    pub const ALL: [RowStatus; 8] = [
         RowStatus::NeedsSetup,
         RowStatus::NotConsented,
         RowStatus::Blocked,
         RowStatus::NoAccess,
         RowStatus::Error,
+        RowStatus::Unusable,
         RowStatus::NotInstalled,
         RowStatus::Configured,
     ];
@@ -43,6 +49,7 @@ impl RowStatus {
             RowStatus::Configured => "configured",
             RowStatus::Blocked => "blocked",
             RowStatus::Error => "error",
+            RowStatus::Unusable => "unusable",
         }
     }
 
@@ -61,6 +68,7 @@ impl RowStatus {
             RowStatus::Configured => "Configured",
             RowStatus::Blocked => "Blocked",
             RowStatus::Error => "Error",
+            RowStatus::Unusable => "Cannot be used",
         }
     }
 
@@ -71,7 +79,7 @@ impl RowStatus {
             RowStatus::NeedsSetup => "●",
             RowStatus::NotInstalled => "–",
             RowStatus::NoAccess | RowStatus::NotConsented | RowStatus::Blocked => "!",
-            RowStatus::Error => "✕",
+            RowStatus::Error | RowStatus::Unusable => "✕",
         }
     }
 
@@ -120,14 +128,18 @@ pub struct RowInfo {
     pub reason: String,
     /// What to do, when a person must act.
     pub remedy: Option<String>,
-    /// Newest product version found; `None` = not installed.
-    pub version: Option<String>,
+    /// Whether the environment was asked anything (a disabled one is not).
+    pub inspected: bool,
+    /// The product as the core found it: installed, version, read from which solution.
+    pub product: Option<ProductFinding>,
     /// Data center label; `None` = not determined.
     pub data_center: Option<String>,
     pub app_user: AppUserState,
     /// Each preset role and whether the application user holds it.
     pub roles: Vec<(String, bool)>,
     pub service_account: Option<ServiceAccount>,
+    /// Vendor apps whose consent Graph could not tell (shown with the admin-consent link).
+    pub consent_unknown: Vec<UnknownConsent>,
 }
 
 impl RowInfo {
@@ -136,14 +148,7 @@ impl RowInfo {
     pub fn from_run(run: &EnvironmentRun, asked: Option<&[DataCenterOption]>) -> RowInfo {
         let preset = Preset::work365();
         let inspection = run.inspection.clone().unwrap_or_default();
-        let version = inspection
-            .solutions
-            .iter()
-            .filter_map(|s| s.version.as_deref())
-            .filter_map(|v| Version::parse(v).map(|p| (p, v.to_owned())))
-            .max_by(|a, b| a.0.cmp(&b.0))
-            .map(|(_, v)| v)
-            .or_else(|| inspection.solutions.first().map(|_| "unknown".into()));
+        let product = inspection.product.clone();
         let chosen = if asked.is_some() {
             None
         } else {
@@ -204,16 +209,44 @@ impl RowInfo {
                 licensed: h.islicensed.unwrap_or(false),
             });
         let (status, reason, remedy) = verdict(run, asked);
+        let consent_unknown = unknown_consents(&inspection, chosen.as_ref());
         RowInfo {
             status,
             reason,
             remedy,
-            version,
+            inspected: run.requests > 0,
+            product,
             data_center,
             app_user,
             roles,
             service_account,
+            consent_unknown,
         }
+    }
+}
+
+impl RowInfo {
+    /// The product column: its version, "not installed", "installed, version unknown", or why
+    /// nothing is known.
+    pub fn version_text(&self) -> String {
+        match (&self.product, self.inspected) {
+            (Some(p), _) => p.summary(),
+            (None, false) => "not inspected".into(),
+            (None, true) => "—".into(),
+        }
+    }
+
+    /// Where the version was read from, e.g. `read from solution Work365Core (“Work 365 Core”)`.
+    pub fn version_source(&self) -> Option<String> {
+        self.product
+            .as_ref()
+            .and_then(ProductFinding::source)
+            .map(|s| format!("read from {s}"))
+    }
+
+    /// The warning when the product is installed but its version is unknown.
+    pub fn version_note(&self) -> Option<String> {
+        self.product.as_ref().and_then(ProductFinding::note)
     }
 }
 

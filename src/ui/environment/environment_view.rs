@@ -21,20 +21,23 @@ use super::undo_confirm::UndoConfirm;
 use crate::run::clock::BrowserClock;
 use crate::run::guide_progress;
 use crate::run::observed::{ObservedClient, Traffic};
+use crate::run::policy;
 use crate::run::prompter::UiPrompter;
-use crate::run::store::ActiveRun;
+use crate::run::store::Slot;
+use crate::ui::consent_unknown::ConsentUnknownNote;
 use crate::ui::dashboard::row_status::RowInfo;
 use crate::ui::error_panel::ErrorPanel;
 use crate::ui::report::ReportBar;
-use crate::ui::session::{RunEnd, Screen, Session};
+use crate::ui::session::{RunEnd, RunStart, Screen, Session};
 
 /// What to run: the mode, a data center already chosen, whether the plan is already confirmed,
 /// how many guide steps the admin already confirmed (before a reload).
 type RunRequest = (Mode, Option<AppId>, bool, usize);
 
 /// One environment: the setup run starts on opening (it only reads until the plan is applied).
+/// `resume`: the admin chose to resume a run kept in storage (after a reload).
 #[component]
-pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
+pub fn EnvironmentView(id: String, resume: Option<RunStart>) -> impl IntoView {
     let session = Session::get();
     let back = move |_| session.screen.set(Screen::Dashboard);
     let Some(row) = session.row(&id) else {
@@ -45,6 +48,7 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
         .into_any();
     };
     let instance = row.instance.clone();
+    let row_info = row.info;
     let board = RwSignal::new(StepBoard::default());
     let wait = RwSignal::new(None::<(u64, WaitReason)>);
     let plan = RwSignal::new(None::<Plan>);
@@ -54,6 +58,8 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
     let mode = RwSignal::new(Mode::Setup);
     // Verified and guiding: nothing is left to write, so there is nothing to cancel either.
     let guiding = RwSignal::new(false);
+    // Another tab holds this environment's write lock; the run waits for it.
+    let lock_waiting = RwSignal::new(false);
 
     // Live progress from the core's commands.
     let observer = move |_: &EnvironmentRef, command: &Command| {
@@ -64,7 +70,16 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
         if waiting.is_some() || wait.try_with_untracked(Option::is_some) == Some(true) {
             wait.try_set(waiting);
         }
+        let held_elsewhere = matches!(command, Command::Lock { wait: true, .. });
+        if held_elsewhere != (lock_waiting.try_get_untracked() == Some(true)) {
+            lock_waiting.try_set(held_elsewhere);
+        }
         match command {
+            Command::Lock { wait: true, .. } => {
+                session.announce(
+                    "Another tab of this tool is writing to this environment: this run waits for it, then reads the environment again.",
+                );
+            }
             Command::WaitUntil {
                 reason: WaitReason::Throttled { retry_after_s },
                 ..
@@ -150,22 +165,21 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
                 if guide_confirmed == 0 {
                     guide_progress::clear();
                 }
-                session.save_with(|s| {
-                    s.active = Some(ActiveRun {
-                        environment_id: env_id.clone(),
-                        mode: m,
-                        data_center: data_center.clone(),
-                        plan_confirmed: confirmed,
-                    })
-                });
+                lock_waiting.set(false);
+                session.start_unfinished(
+                    Slot::View,
+                    m,
+                    vec![env_id.clone()],
+                    data_center.clone(),
+                    confirmed,
+                );
                 let endpoints = session.endpoints.get_value();
                 let mut target = Target::from_instance(&instance, Preset::work365(), endpoints);
                 target.data_center = data_center;
                 let options = Options {
-                    mode: m,
                     confirm_plan: !confirmed,
                     guide_confirmed,
-                    ..Options::default()
+                    ..policy::options(m)
                 };
                 let client = ObservedClient::new(session.transport.get_value(), move |t| {
                     board.try_update(|b| match t {
@@ -178,6 +192,7 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
                 let record = machine.into_record();
                 board.try_update(|b| b.finish(&record));
                 wait.try_set(None);
+                lock_waiting.try_set(false);
                 if record.evidence.is_some() {
                     evidence.try_set(record.evidence.clone());
                 }
@@ -198,22 +213,22 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
                 if let Some(o) = &record.outcome {
                     session.announce(format!("Finished: {}.", o.summary()));
                 }
-                session.save_with(|s| s.active = None);
+                session.end_unfinished(Slot::View);
                 session.add_run(record.clone());
                 finished.try_set(Some(record));
             }
         })
     };
-    let start = match session.saved.with_untracked(|s| s.active.clone()) {
-        Some(a) if resume && a.environment_id == id => {
-            let guided = if a.mode == Mode::Setup {
+    let start = match &resume {
+        Some(r) => {
+            let guided = if r.mode == Mode::Setup {
                 guide_progress::confirmed(&id)
             } else {
                 0
             };
-            (a.mode, a.data_center, a.plan_confirmed, guided)
+            (r.mode, r.data_center.clone(), r.plan_confirmed, guided)
         }
-        _ => (Mode::Setup, None, false, 0),
+        None => (Mode::Setup, None, false, 0),
     };
     run.dispatch(start);
 
@@ -240,11 +255,7 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
     let reply = move |id: u32, answer: PromptAnswer| stored.with_value(|p| p.answer(id, answer));
     let on_apply = Callback::new(move |_| {
         if let Some(id) = plan_question() {
-            session.save_with(|s| {
-                if let Some(a) = &mut s.active {
-                    a.plan_confirmed = true;
-                }
-            });
+            session.update_unfinished(Slot::View, |r| r.plan_confirmed = true);
             session.announce("Applying the plan.");
             reply(id, PromptAnswer::Proceed);
         }
@@ -256,11 +267,7 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
     });
     let on_undo_proceed = Callback::new(move |_| {
         if let Some(id) = undo_question() {
-            session.save_with(|s| {
-                if let Some(a) = &mut s.active {
-                    a.plan_confirmed = true;
-                }
-            });
+            session.update_unfinished(Slot::View, |r| r.plan_confirmed = true);
             reply(id, PromptAnswer::Proceed);
         }
     });
@@ -280,11 +287,7 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
         reply(id, PromptAnswer::Skip);
     });
     let on_chosen = Callback::new(move |app: AppId| {
-        session.save_with(|s| {
-            if let Some(a) = &mut s.active {
-                a.data_center = Some(app);
-            }
-        });
+        session.update_unfinished(Slot::View, |r| r.data_center = Some(app.to_string()));
     });
 
     let heading = NodeRef::<leptos::html::H2>::new();
@@ -310,12 +313,48 @@ pub fn EnvironmentView(id: String, resume: bool) -> impl IntoView {
                     <code>{instance.url.clone()}</code>
                     {instance.region.clone().map(|r| format!(" · region {r}"))}
                 </p>
+                // Which Work 365 was found, and from which solution the version was read.
+                {move || row_info.with(|i| i.as_ref().and_then(|i| i.product.clone())).map(|p| {
+                    view! {
+                        <p class="environment__product" data-testid="product" data-verdict=p.verdict.key()>
+                            {format!("{}: {}", p.product, p.summary())}
+                            {p.source().map(|s| view! {
+                                <span data-testid="version-source">{format!(", read from {s}")}</span>
+                            })}
+                        </p>
+                        {p.note().map(|n| view! {
+                            <p class="environment__note environment__version-note" data-testid="version-note">
+                                <span aria-hidden="true">"⚠ "</span>{n}
+                            </p>
+                        })}
+                    }
+                })}
             </div>
-            {resume.then(|| view! {
-                <p class="environment__note" data-testid="resume-note" role="status">
-                    "Resuming the run a reload interrupted: inspecting again, then continuing. Writes already made are not repeated."
+            {
+                let tenant = instance.tenant_id.clone();
+                move || row.info.get().map(|i| view! {
+                    <ConsentUnknownNote notes=i.consent_unknown tenant=tenant.clone() />
+                })
+            }
+            {resume.as_ref().map(|r| view! {
+                <p class="environment__note" data-testid="resume-note" role="status"
+                    data-plan-confirmed=if r.plan_confirmed { "true" } else { "false" }>
+                    {if r.plan_confirmed {
+                        "Continuing the run you started before the page closed: inspecting again, then applying what is still missing. Writes already made are not repeated."
+                    } else {
+                        "Inspecting again the environment a run was working on before the page closed: nothing is written until you confirm the plan."
+                    }}
                 </p>
             })}
+            <Show when=move || lock_waiting.get()>
+                <section class="environment__note environment__note--wait" data-testid="lock-wait" role="status">
+                    <p>
+                        "Another tab of this tool is writing to this environment. This run waits until that tab has finished, "
+                        "then reads the environment again before writing anything — usually there is nothing left to do."
+                    </p>
+                    <button class="button" data-testid="lock-wait-stop" on:click=cancel>"Stop waiting"</button>
+                </section>
+            </Show>
             <SignInAgain prompter=sign_in_prompter />
             <For
                 each=move || questions.with(|q| q.iter().filter(|q| matches!(q.prompt, Prompt::ChooseDataCenter { .. })).cloned().collect::<Vec<_>>())

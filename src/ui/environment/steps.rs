@@ -3,7 +3,7 @@
 
 use w365_core::http::{HttpRequest, Method};
 use w365_core::procedure::assessment::{Plan, PlannedWrite};
-use w365_core::procedure::Outcome;
+use w365_core::procedure::{Outcome, ProcedureError};
 use w365_core::record::EnvironmentRun;
 
 /// Where a step stands.
@@ -14,6 +14,8 @@ pub enum StepStatus {
     Done,
     Skipped,
     Failed,
+    /// Sent, then the run was cancelled before an answer: it may or may not have taken effect.
+    Unknown,
 }
 
 impl StepStatus {
@@ -25,6 +27,7 @@ impl StepStatus {
             StepStatus::Done => "done",
             StepStatus::Skipped => "skipped",
             StepStatus::Failed => "failed",
+            StepStatus::Unknown => "unknown",
         }
     }
 
@@ -36,6 +39,7 @@ impl StepStatus {
             StepStatus::Done => "✓",
             StepStatus::Skipped => "–",
             StepStatus::Failed => "✕",
+            StepStatus::Unknown => "?",
         }
     }
 }
@@ -219,6 +223,13 @@ impl StepBoard {
             Some(Outcome::Configured { .. } | Outcome::Undone { .. })
         );
         let failed = matches!(outcome, Some(Outcome::Failed { .. }));
+        // Cancelled with writes on their way: those were neither refused nor proven.
+        let in_doubt = matches!(
+            outcome,
+            Some(Outcome::Failed {
+                error: ProcedureError::CancelledWithWritesInDoubt { .. }
+            })
+        );
         let cancelled = matches!(outcome, Some(Outcome::Cancelled) | None);
         if proven {
             self.verified();
@@ -229,14 +240,27 @@ impl StepBoard {
             let stage = if self.planned { "verify" } else { "inspect" };
             self.set(stage, StepStatus::Running);
         }
+        // Stopped without asking anything (a disabled environment): nothing was inspected.
+        let asked = run.requests > 0;
         for s in &mut self.steps {
             s.status = match (s.status, proven, failed) {
-                (StepStatus::Done | StepStatus::Skipped | StepStatus::Failed, _, _) => s.status,
+                (
+                    StepStatus::Done
+                    | StepStatus::Skipped
+                    | StepStatus::Failed
+                    | StepStatus::Unknown,
+                    _,
+                    _,
+                ) => s.status,
+                _ if s.key == "inspect" && !asked && !failed => StepStatus::Skipped,
                 (_, true, _) if s.key == "verify" || s.key == "inspect" => StepStatus::Done,
                 // The read-back proved the state: a doubtful write took effect after all.
                 (StepStatus::Running, true, _) => StepStatus::Done,
                 // Found already done on the re-read: nothing had to be written.
                 (StepStatus::Pending, true, _) => StepStatus::Skipped,
+                (StepStatus::Running, _, true) if in_doubt && s.write.is_some() => {
+                    StepStatus::Unknown
+                }
                 (StepStatus::Running, _, true) => StepStatus::Failed,
                 (_, _, _) if s.key == "inspect" && !cancelled => StepStatus::Done,
                 _ => StepStatus::Skipped,

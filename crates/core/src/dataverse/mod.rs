@@ -12,12 +12,9 @@ pub mod whoami;
 
 use crate::error::ApiError;
 use crate::http::{HttpClient, HttpRequest};
-use crate::odata::{self, Page};
+use crate::odata;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-
-/// Most pages followed in one listing, so a looping `@odata.nextLink` cannot hang a run.
-pub const MAX_PAGES: usize = 50;
 
 /// One Dataverse environment's Web API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,21 +50,11 @@ impl Dataverse {
     }
 }
 
-/// Sends a paged GET and collects every row, following `@odata.nextLink`.
+/// Sends a paged GET and collects every row (see [`odata::collect_pages`]: same origin only, at
+/// most [`odata::MAX_PAGES`] pages, else an error rather than part of the rows).
 pub async fn fetch_all<T: DeserializeOwned>(
     client: &impl HttpClient,
     first: HttpRequest,
 ) -> Result<Vec<T>, ApiError> {
-    let mut req = first.clone();
-    let mut all = Vec::new();
-    for _ in 0..MAX_PAGES {
-        let resp = client.send(req).await?;
-        let page: Page<T> = odata::read_page(&resp)?;
-        all.extend(page.value);
-        match page.next_link {
-            Some(next) => req = odata::next_page(&first, &next),
-            None => return Ok(all),
-        }
-    }
-    Ok(all)
+    odata::collect_pages(client, first).await
 }

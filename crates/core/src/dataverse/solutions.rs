@@ -20,11 +20,23 @@ pub struct Solution {
 }
 
 impl Dataverse {
-    /// Solutions whose unique name starts with `prefix`.
-    pub fn solutions_with_prefix(&self, prefix: &str) -> HttpRequest {
+    /// Solutions whose unique name or display name contains any of `names` (`contains` is
+    /// case-insensitive in Dataverse; the caller matches again, see
+    /// [`crate::preset::ProductRequirement::matches_solution`]).
+    pub fn solutions_named_like(&self, names: &[String]) -> HttpRequest {
+        let terms: Vec<String> = names
+            .iter()
+            .flat_map(|n| {
+                let q = odata::quote(n);
+                [
+                    format!("contains(uniquename,{q})"),
+                    format!("contains(friendlyname,{q})"),
+                ]
+            })
+            .collect();
         self.get_paged(&format!(
             "solutions?$select=uniquename,friendlyname,version&$filter={}",
-            odata::encode(&format!("startswith(uniquename,{})", odata::quote(prefix)))
+            odata::encode(&terms.join(" or "))
         ))
     }
 }
@@ -34,11 +46,11 @@ pub fn parse_solutions(resp: &HttpResponse) -> Result<Page<Solution>, ApiError> 
     odata::read_page(resp)
 }
 
-/// Lists solutions by prefix.
-pub async fn solutions_with_prefix(
+/// Lists solutions whose names contain any of `names`.
+pub async fn solutions_named_like(
     client: &impl HttpClient,
     dv: &Dataverse,
-    prefix: &str,
+    names: &[String],
 ) -> Result<Vec<Solution>, ApiError> {
-    super::fetch_all(client, dv.solutions_with_prefix(prefix)).await
+    super::fetch_all(client, dv.solutions_named_like(names)).await
 }

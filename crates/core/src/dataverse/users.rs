@@ -75,13 +75,14 @@ impl Dataverse {
         )
     }
 
-    /// `PATCH systemusers({id})` with `isdisabled`.
-    pub fn set_disabled(&self, user: &SystemUserId, disabled: bool) -> HttpRequest {
+    /// `PATCH systemusers({id})` with `isdisabled` and the user's `applicationid`, the body
+    /// Microsoft's Terraform provider sends (`tf: internal/services/application/api_application.go`).
+    pub fn set_disabled(&self, user: &SystemUserId, app: &AppId, disabled: bool) -> HttpRequest {
         odata::with_json(
             Method::Patch,
             format!("{}/systemusers({user})", self.base()),
             &self.origin,
-            &json!({ "isdisabled": disabled }),
+            &json!({ "isdisabled": disabled, "applicationid": app.as_str() }),
         )
     }
 

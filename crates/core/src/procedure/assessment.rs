@@ -3,6 +3,7 @@
 use super::inspection::Inspection;
 use crate::cloud::CloudEndpoints;
 use crate::dataverse::roles::Role;
+use crate::dataverse::solutions::Solution;
 use crate::dataverse::users::AppUser;
 use crate::error::Remedy;
 use crate::graph::Consent;
@@ -118,6 +119,8 @@ pub enum BlockReason {
         /// Their ids.
         user_ids: Vec<SystemUserId>,
     },
+    /// Discovery says the environment is disabled (`State` 1): it was not inspected.
+    EnvironmentDisabled,
 }
 
 impl BlockReason {
@@ -142,6 +145,9 @@ impl BlockReason {
             }
             BlockReason::SeveralAppUsers { user_ids } => {
                 format!("{} application users exist for the app", user_ids.len())
+            }
+            BlockReason::EnvironmentDisabled => {
+                "the environment is disabled, so it was not inspected".into()
             }
         }
     }
@@ -240,6 +246,133 @@ pub struct Evidence {
     pub missing_roles: Vec<String>,
     /// When it was read (caller's clock, ms).
     pub read_at_ms: u64,
+}
+
+/// How the product's version compares with the preset's minimum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VersionVerdict {
+    /// Neither the product's roles nor a solution of it: not installed.
+    NotInstalled,
+    /// A known version below the minimum: blocks.
+    TooOld,
+    /// A known version at or above the minimum.
+    Sufficient,
+    /// Installed (its roles or a solution are there) but no readable version: warns only.
+    Unknown,
+}
+
+impl VersionVerdict {
+    /// The kebab-case name, as serialised (`not-installed`, `too-old`, `sufficient`, `unknown`).
+    pub fn key(self) -> &'static str {
+        match self {
+            VersionVerdict::NotInstalled => "not-installed",
+            VersionVerdict::TooOld => "too-old",
+            VersionVerdict::Sufficient => "sufficient",
+            VersionVerdict::Unknown => "unknown",
+        }
+    }
+}
+
+/// What the inspection tells about the product: installed or not, which version, and the
+/// solution the version was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductFinding {
+    /// Product name.
+    pub product: String,
+    /// The minimum version, as text.
+    pub required: String,
+    /// Whether any of the preset's roles exists (in any business unit): the vendor's signal.
+    pub roles_found: bool,
+    /// Solutions whose names match the product's, as read.
+    pub solutions: Vec<Solution>,
+    /// The solution the version was read from (the newest readable one).
+    pub version_from: Option<Solution>,
+    /// The version, when one could be read.
+    pub version: Option<String>,
+    /// The verdict.
+    pub verdict: VersionVerdict,
+}
+
+impl ProductFinding {
+    /// One line for a list: the version and where it came from, or why there is none.
+    pub fn summary(&self) -> String {
+        match (&self.verdict, &self.version) {
+            (VersionVerdict::NotInstalled, _) => "not installed".into(),
+            (VersionVerdict::Unknown, _) => "installed, version unknown".into(),
+            (VersionVerdict::TooOld, Some(v)) => format!("{v} (too old)"),
+            (_, Some(v)) => v.clone(),
+            (_, None) => "installed, version unknown".into(),
+        }
+    }
+
+    /// Where the version was read from, e.g. `solution Work365Core ("Work 365 Core")`.
+    pub fn source(&self) -> Option<String> {
+        self.version_from.as_ref().map(|s| match &s.friendlyname {
+            Some(f) if !f.is_empty() && f != &s.uniquename => {
+                format!("solution {} (\u{201c}{f}\u{201d})", s.uniquename)
+            }
+            _ => format!("solution {}", s.uniquename),
+        })
+    }
+
+    /// What the admin should know when the version could not be read (setup still proceeds).
+    pub fn note(&self) -> Option<String> {
+        (self.verdict == VersionVerdict::Unknown).then(|| {
+            let why = if self.solutions.is_empty() {
+                format!(
+                    "no solution named like {} was found, so its version is unknown",
+                    self.product
+                )
+            } else {
+                "its solutions carry no readable version".to_owned()
+            };
+            format!(
+                "{product} is installed (its security roles are there), but {why}. {product} {required} or later is required: check the version in Dynamics (Settings → Solutions) before switching.",
+                product = self.product,
+                required = self.required,
+            )
+        })
+    }
+}
+
+/// The product as the inspection found it, or `None` when the preset requires no product.
+pub fn product_finding(preset: &Preset, facts: &Inspection) -> Option<ProductFinding> {
+    let req = preset.requirement.as_ref()?;
+    let solutions: Vec<Solution> = facts
+        .solutions
+        .iter()
+        .filter(|s| req.matches_solution(&s.uniquename, s.friendlyname.as_deref()))
+        .cloned()
+        .collect();
+    let newest = solutions
+        .iter()
+        .filter_map(|s| {
+            s.version
+                .as_deref()
+                .and_then(Version::parse)
+                .map(|v| (v, s))
+        })
+        .max_by(|a, b| a.0.cmp(&b.0));
+    let roles_found = facts
+        .roles
+        .iter()
+        .any(|r| preset.roles.iter().any(|n| n.eq_ignore_ascii_case(&r.name)));
+    let verdict = match &newest {
+        Some((v, _)) if *v >= req.min_version => VersionVerdict::Sufficient,
+        Some(_) => VersionVerdict::TooOld,
+        None if roles_found || !solutions.is_empty() => VersionVerdict::Unknown,
+        None => VersionVerdict::NotInstalled,
+    };
+    Some(ProductFinding {
+        product: req.product.clone(),
+        required: req.min_version.to_string(),
+        roles_found,
+        version_from: newest.as_ref().map(|(_, s)| (*s).clone()),
+        version: newest.as_ref().and_then(|(_, s)| s.version.clone()),
+        solutions,
+        verdict,
+    })
 }
 
 /// The preset's roles resolved in the root business unit, or why they cannot be.
@@ -355,30 +488,20 @@ pub(crate) fn users_of<'a>(
 
 /// The verdict, checked in the order a person would fix things.
 pub(crate) fn assess(cx: &AssessContext<'_>, facts: &Inspection) -> Assessment {
-    if let Some(req) = &cx.preset.requirement {
-        let newest = facts
-            .solutions
-            .iter()
-            .filter_map(|s| {
-                s.version
-                    .as_deref()
-                    .and_then(|v| Version::parse(v).map(|p| (p, v)))
-            })
-            .max_by(|a, b| a.0.cmp(&b.0));
-        let ok = newest.as_ref().is_some_and(|(v, _)| *v >= req.min_version);
-        if !ok {
-            let found = newest.map(|(_, s)| s.to_owned()).or_else(|| {
-                // A matching solution without a readable version is still "installed, version unknown".
-                facts
-                    .solutions
-                    .first()
-                    .map(|s| s.version.clone().unwrap_or_else(|| "unknown".into()))
-            });
+    // Installed is what the roles say; only a known version below the minimum blocks, an
+    // unknown one is a note (`ProductFinding::note`) and setup goes on.
+    if let Some(f) = product_finding(cx.preset, facts) {
+        let found = match f.verdict {
+            VersionVerdict::NotInstalled => Some(None),
+            VersionVerdict::TooOld => Some(f.version.clone()),
+            VersionVerdict::Sufficient | VersionVerdict::Unknown => None,
+        };
+        if let Some(found) = found {
             return Assessment::NotInstalled {
                 remedy: Remedy::InstallOrUpgradeProduct {
-                    product: req.product.clone(),
+                    product: f.product,
                     found: found.clone(),
-                    required: req.min_version.to_string(),
+                    required: f.required,
                 },
                 found,
             };

@@ -85,12 +85,15 @@ pub struct Inspection {
     pub app_users: Vec<AppUser>,
     /// Consent per app id.
     pub consent: Vec<(AppId, Consent)>,
-    /// Solutions matching the product prefix.
+    /// Solutions whose names look like the product's (as Dataverse's `contains` found them).
     pub solutions: Vec<Solution>,
     /// The product's model-driven app.
     pub app_module: Option<AppModule>,
     /// Holders of the service role (root copy): the licensed service account shows up here.
     pub role_holders: Vec<RoleHolder>,
+    /// The product as the assessment read it (installed, version, from which solution).
+    #[serde(default)]
+    pub product: Option<super::assessment::ProductFinding>,
 }
 
 impl Inspection {
@@ -131,6 +134,12 @@ impl Inspection {
         self.consent.iter().find(|(a, _)| a == app).map(|(_, c)| c)
     }
 
+    /// Records what is known of an app's consent, replacing an earlier answer.
+    pub(crate) fn set_consent(&mut self, app: &AppId, consent: Consent) {
+        self.consent.retain(|(a, _)| a != app);
+        self.consent.push((app.clone(), consent));
+    }
+
     /// Licensed service accounts (people-type users holding the service role).
     pub fn service_accounts(&self) -> Vec<&RoleHolder> {
         self.role_holders
@@ -166,9 +175,12 @@ impl Inspection {
                 p.next_link
             }
             Purpose::ServicePrincipal(app) => {
-                let c = graph::parse_service_principal(resp)?;
-                self.consent.retain(|(a, _)| a != app);
-                self.consent.push((app.clone(), c));
+                // Graph only tells whether consent is known; an answer it cannot read says
+                // nothing about the tenant, so it is "unknown", never the end of the run.
+                let c = graph::parse_service_principal(resp).unwrap_or_else(|e| Consent::Unknown {
+                    reason: e.to_string(),
+                });
+                self.set_consent(app, c);
                 None
             }
             Purpose::Solutions => {

@@ -4,31 +4,39 @@
 //! steady; the app passes `Date.now()`); it answers with the next [`Command`]. It never sleeps,
 //! spawns or reads a clock, so every interleaving of answers and faults can be replayed.
 //!
-//! Safety rules it keeps: it creates the application user only when its latest read showed none
-//! live; after any doubtful write answer it re-reads before acting again; a `412` duplicate is
-//! adopted by re-reading; it never removes a role except in Undo, and only ever writes to the
-//! one application user of the chosen app.
+//! Safety rules it keeps: it never sends anything to an environment discovery lists as
+//! disabled; it creates the application user only when its latest read showed none live; after
+//! any doubtful write answer (none in time, a dropped connection, a `5xx`), and after any refused
+//! create or role assignment, it re-reads before acting again and never resends blindly (a live
+//! row is adopted whatever the refusal said); it enables a disabled user and sees that confirmed
+//! before assigning roles, and in Undo removes roles before disabling; it never removes a role
+//! except in Undo, and only ever writes to the one application user of the chosen app. A cancel
+//! ends the run at once; if a write's effect is then unknown, the outcome says so and how to find
+//! out. It follows `@odata.nextLink` only on the origin it asked, for at most
+//! [`odata::MAX_PAGES`] pages.
 
 pub mod assessment;
 pub mod inspection;
+pub mod lock;
 pub mod prompt;
 pub mod retry;
 mod types;
 mod writes;
 
+pub use lock::{LockGrant, LockName};
 pub use types::*;
 
 use crate::dataverse::roles::Role;
 use crate::dataverse::users::{self, AppUser};
 use crate::dataverse::Dataverse;
-use crate::error::{ApiError, Remedy};
+use crate::error::{ApiError, Remedy, CODE_ORGANIZATION_DISABLED};
 use crate::graph::{self, Consent};
-use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::http::{self, HttpRequest, HttpResponse, TransportError};
 use crate::ids::AppId;
 use crate::odata;
 use crate::preset::WORK365_GUIDE_STEPS;
-use crate::record::{Confirmation, EnvironmentRun, Stage, WaitRecord};
-use assessment::{AssessContext, Assessment, Plan};
+use crate::record::{Confirmation, EnvironmentRun, Stage, WaitRecord, WriteRecord};
+use assessment::{AssessContext, Assessment, BlockReason, Plan};
 use inspection::{Inspection, Purpose};
 use prompt::{DataCenterOption, Prompt, PromptAnswer};
 use retry::Jitter;
@@ -40,6 +48,8 @@ struct Pending {
     request: HttpRequest,
     attempt: u32,
     sent_at_ms: u64,
+    /// Which page of its listing this is (1 for the first request).
+    page: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +79,8 @@ pub struct Procedure {
     carry: Vec<Pending>,
     /// A write answer left its effect in doubt: re-read before acting again.
     reread: bool,
+    /// The writes whose effect is in doubt until the next re-read (labels, for a cancel).
+    in_doubt: Vec<String>,
     renewed: Vec<String>,
     throttle_waits: u32,
     write_rounds: u32,
@@ -79,8 +91,11 @@ pub struct Procedure {
     user: Option<AppUser>,
     user_fresh: bool,
     reread_users: Vec<AppUser>,
+    /// A refused create or role assignment, reported only if the re-read does not explain it.
+    refusal: Option<(Purpose, ProcedureError)>,
     last: Option<Command>,
     record: EnvironmentRun,
+    lock: lock::WriteLock,
 }
 
 impl Procedure {
@@ -112,7 +127,7 @@ impl Procedure {
             outcome: None,
         };
         Procedure {
-            jitter: Jitter::new(options.seed),
+            jitter: Jitter::for_environment(options.seed, &target.environment.url),
             target,
             options,
             dv,
@@ -121,6 +136,7 @@ impl Procedure {
             inflight: Vec::new(),
             carry: Vec::new(),
             reread: false,
+            in_doubt: Vec::new(),
             renewed: Vec::new(),
             throttle_waits: 0,
             write_rounds: 0,
@@ -130,8 +146,10 @@ impl Procedure {
             user: None,
             user_fresh: false,
             reread_users: Vec::new(),
+            refusal: None,
             last: None,
             record,
+            lock: lock::WriteLock::default(),
         }
     }
 
@@ -171,6 +189,15 @@ impl Procedure {
             return self.repeat();
         }
         self.record.started_at_ms = now_ms;
+        if self.target.disabled {
+            // A disabled environment's Web API serves nothing: say so without asking it.
+            let assessment = Assessment::Blocked {
+                reason: BlockReason::EnvironmentDisabled,
+                remedy: Remedy::EnableEnvironment,
+            };
+            self.record.assessment = Some(assessment.clone());
+            return self.finish(Outcome::Stopped { assessment }, now_ms);
+        }
         self.phase = Phase::Inspect;
         let preset = &self.target.preset;
         let apps: Vec<AppId> = match &self.target.data_center {
@@ -197,7 +224,7 @@ impl Procedure {
             if let Some(req) = &preset.requirement {
                 reqs.push((
                     Purpose::Solutions,
-                    self.dv.solutions_with_prefix(&req.solution_prefix),
+                    self.dv.solutions_named_like(&req.solution_names),
                 ));
                 if let Some(m) = &req.app_module_uniquename {
                     reqs.push((Purpose::AppModule, self.dv.app_module(m)));
@@ -213,6 +240,13 @@ impl Procedure {
         if self.phase == Phase::Done {
             return self.repeat();
         }
+        let input = match input {
+            Input::CancelBeforeSending => {
+                self.inflight.clear();
+                Input::Cancel
+            }
+            other => other,
+        };
         match (input, self.last.clone()) {
             // Verified, the guide open: the run has done its work, so leaving it stops the
             // guide (as a skip does) instead of calling a configured user "cancelled".
@@ -227,7 +261,7 @@ impl Procedure {
                 }
                 self.finish_configured(now_ms)
             }
-            (Input::Cancel, _) => self.finish(Outcome::Cancelled, now_ms),
+            (Input::Cancel, _) => self.cancel(now_ms),
             (Input::Answers { answers }, Some(Command::Send { .. })) => {
                 self.on_answers(answers, now_ms)
             }
@@ -235,6 +269,9 @@ impl Procedure {
                 self.resume(now_ms)
             }
             (Input::SignInRenewed, Some(Command::RenewSignIn { .. })) => self.resume(now_ms),
+            (Input::Lock { grant }, Some(Command::Lock { wait, .. })) => {
+                self.on_lock(grant, wait, now_ms)
+            }
             (Input::SignInFailed { .. }, Some(Command::RenewSignIn { audience })) => {
                 self.fail(ProcedureError::SignInExpired { audience }, now_ms)
             }
@@ -257,6 +294,9 @@ impl Procedure {
     }
 
     fn send(&mut self, reqs: Vec<(Purpose, HttpRequest)>, stage: Stage, now_ms: u64) -> Command {
+        if let Some(wait_for_lock) = self.lock_before_writes(&reqs) {
+            return wait_for_lock;
+        }
         let pending: Vec<Pending> = reqs
             .into_iter()
             .map(|(purpose, request)| {
@@ -267,6 +307,7 @@ impl Procedure {
                     request,
                     attempt: 0,
                     sent_at_ms: now_ms,
+                    page: 1,
                 }
             })
             .collect();
@@ -291,6 +332,7 @@ impl Procedure {
             .map(|p| Outgoing {
                 id: p.id,
                 request: p.request.clone(),
+                timeout_ms: self.options.retry.timeout_ms(p.request.method),
             })
             .collect();
         self.inflight = pending
@@ -315,6 +357,44 @@ impl Procedure {
 
     fn fail(&mut self, error: ProcedureError, now_ms: u64) -> Command {
         self.finish(Outcome::Failed { error }, now_ms)
+    }
+
+    /// Stops at once. Writes sent and not answered, or answered in doubt and not re-read yet,
+    /// may have taken effect: then the run ends with that said and the remedy to inspect
+    /// again (nothing more is sent to find out: the admin asked to stop).
+    fn cancel(&mut self, now_ms: u64) -> Command {
+        let mut writes = std::mem::take(&mut self.in_doubt);
+        let unanswered: Vec<Pending> = self
+            .inflight
+            .iter()
+            .filter(|p| p.purpose.is_write())
+            .cloned()
+            .collect();
+        for p in unanswered {
+            let path = p
+                .request
+                .url
+                .strip_prefix(&self.dv.origin)
+                .unwrap_or(&p.request.url)
+                .to_owned();
+            self.record.writes.push(WriteRecord {
+                method: p.request.method,
+                path,
+                status: None,
+                error: Some("cancelled before an answer arrived; its effect is unknown".into()),
+                at_ms: p.sent_at_ms,
+                duration_ms: now_ms.saturating_sub(p.sent_at_ms),
+            });
+            writes.push(p.purpose.label());
+        }
+        if writes.is_empty() {
+            self.finish(Outcome::Cancelled, now_ms)
+        } else {
+            self.fail(
+                ProcedureError::CancelledWithWritesInDoubt { writes },
+                now_ms,
+            )
+        }
     }
 
     fn on_answers(&mut self, answers: Vec<Answer>, now_ms: u64) -> Command {
@@ -351,6 +431,16 @@ impl Procedure {
         result: Result<HttpResponse, TransportError>,
         round: &mut Round,
     ) {
+        if let Purpose::ServicePrincipal(app) = &p.purpose {
+            // Graph only answers "is the vendor consented?", a convenience: the tool signs in
+            // without it. A token Graph refuses or that cannot be had silently (the tool's
+            // Application.Read.All not consented: AADSTS65001, consent or interaction
+            // required, 401) means "consent unknown", never a sign-in prompt.
+            if let Some(reason) = graph_refusal(&result) {
+                self.facts.set_consent(app, Consent::Unknown { reason });
+                return;
+            }
+        }
         match classify(&p.request, result) {
             Verdict::Answered(resp) => {
                 let absorbed = if p.purpose == Purpose::Reread {
@@ -361,15 +451,23 @@ impl Procedure {
                 } else {
                     self.facts.absorb(&p.purpose, &resp)
                 };
-                match absorbed {
-                    Ok(Some(next)) => {
+                let follow = absorbed.and_then(|next| match next {
+                    Some(link) => {
+                        odata::check_page(p.page + 1)?;
+                        odata::next_page(&p.request, &link).map(Some)
+                    }
+                    None => Ok(None),
+                });
+                match follow {
+                    Ok(Some(request)) => {
                         self.next_id += 1;
                         round.follow_ups.push(Pending {
                             id: RequestId(self.next_id),
-                            request: odata::next_page(&p.request, &next),
+                            request,
                             purpose: p.purpose,
                             attempt: 0,
                             sent_at_ms: 0,
+                            page: p.page + 1,
                         });
                     }
                     Ok(None) => {}
@@ -389,6 +487,26 @@ impl Procedure {
                     p.attempt += 1;
                     round.backoff = round.backoff.max(p.attempt);
                     round.retry.push(p);
+                } else if let Purpose::ServicePrincipal(app) = &p.purpose {
+                    let reason = format!("Microsoft Graph did not answer: {error}");
+                    self.facts.set_consent(app, Consent::Unknown { reason });
+                } else if let ApiError::Transport(TransportError::Timeout { after_ms }) = error {
+                    round.fatal(ProcedureError::Timeout {
+                        step: p.purpose.label(),
+                        host: http::origin_of(&p.request.url).unwrap_or_default(),
+                        after_ms,
+                        attempts: p.attempt + 1,
+                    });
+                } else {
+                    round.fatal(read_failure(&p.purpose, error));
+                }
+            }
+            // Asking again would get the same answer (or send a token where it must not go).
+            // Graph's answer is a convenience: one that cannot be used leaves consent unknown.
+            Verdict::Unusable(error) => {
+                if let Purpose::ServicePrincipal(app) = &p.purpose {
+                    let reason = format!("Microsoft Graph's answer could not be used: {error}");
+                    self.facts.set_consent(app, Consent::Unknown { reason });
                 } else {
                     round.fatal(read_failure(&p.purpose, error));
                 }
@@ -402,6 +520,9 @@ impl Procedure {
         }
         if round.doubt {
             self.reread = true;
+        }
+        if self.refusal.is_none() {
+            self.refusal = round.refused;
         }
         self.carry.extend(round.retry);
         self.carry.extend(round.follow_ups);
@@ -585,6 +706,7 @@ impl Procedure {
         if self.options.mode == Mode::Undo {
             return self.undo_start(now_ms);
         }
+        self.facts.product = assessment::product_finding(&self.target.preset, &self.facts);
         let assessment = assessment::assess(
             &AssessContext {
                 preset: &self.target.preset,
@@ -755,6 +877,8 @@ struct Round {
     throttle_ms: Option<u64>,
     backoff: u32,
     doubt: bool,
+    /// A refused write that the re-read decides about (see `Procedure::refusal`).
+    refused: Option<(Purpose, ProcedureError)>,
 }
 
 impl Round {
@@ -781,28 +905,56 @@ enum Verdict {
     Renew(String),
     Throttled(ApiError),
     Transient(ApiError),
+    /// No usable answer, and asking again would not give one: an oversized answer, or a
+    /// request the transport refused to send to a host its token is not for.
+    Unusable(ApiError),
 }
 
-/// Sorts an answer into "use it", "renew the token", "wait", "retry".
+/// Sorts an answer into "use it", "renew the token", "wait", "retry", "give up".
 fn classify(req: &HttpRequest, result: Result<HttpResponse, TransportError>) -> Verdict {
     match result {
         Err(TransportError::SignInNeeded { audience, .. }) => Verdict::Renew(audience),
+        Err(e @ (TransportError::TooLarge { .. } | TransportError::WrongOrigin { .. })) => {
+            Verdict::Unusable(ApiError::Transport(e))
+        }
         Err(e) => Verdict::Transient(ApiError::Transport(e)),
         Ok(r) if r.status == 401 => Verdict::Renew(req.audience.clone().unwrap_or_default()),
         Ok(r) if r.status == 429 => Verdict::Throttled(ApiError::refused(&r)),
-        Ok(r) if r.status >= 500 => Verdict::Transient(ApiError::refused(&r)),
+        // A disabled organization stays disabled: no retrying, whatever status carries it.
+        Ok(r) if r.status >= 500 && !organization_disabled(&r) => {
+            Verdict::Transient(ApiError::refused(&r))
+        }
         Ok(r) => Verdict::Answered(r),
     }
+}
+
+/// Why Graph's answer about a vendor app cannot be had without the admin, if that is what it
+/// says: no token without a sign-in (the transport's `SignInNeeded`), or the token refused.
+fn graph_refusal(result: &Result<HttpResponse, TransportError>) -> Option<String> {
+    match result {
+        Err(TransportError::SignInNeeded { message, .. }) => Some(format!(
+            "no Microsoft Graph token without a sign-in (is the tool's Application.Read.All permission consented?): {message}"
+        )),
+        Ok(r) if r.status == 401 => Some(format!(
+            "Microsoft Graph refused the tool's token: {}",
+            ApiError::refused(r)
+        )),
+        _ => None,
+    }
+}
+
+/// Whether an answer is Dataverse's `OrganizationDisabled` (the environment was disabled after
+/// discovery listed it enabled).
+fn organization_disabled(r: &HttpResponse) -> bool {
+    ApiError::refused(r)
+        .code()
+        .is_some_and(|c| c.eq_ignore_ascii_case(CODE_ORGANIZATION_DISABLED))
 }
 
 /// A read that failed for good, with the remedy that fits what was being read.
 fn read_failure(purpose: &Purpose, error: ApiError) -> ProcedureError {
     let remedy = match (&error, purpose) {
-        (ApiError::Refused { status: 403, .. }, Purpose::ServicePrincipal(_)) => {
-            Remedy::SignInAgain {
-                audience: String::new(),
-            }
-        }
+        (e, _) if e.remedy() == Remedy::EnableEnvironment => Remedy::EnableEnvironment,
         (ApiError::Refused { status: 403, .. }, _) => Remedy::NotSystemAdministrator,
         (ApiError::Refused { status: 404, .. }, Purpose::WhoAmI) => Remedy::ReadServiceMessage {
             code: error.code().map(str::to_owned),

@@ -1,4 +1,5 @@
-//! Retry policy: bounded waits for throttling, capped exponential backoff with seeded jitter.
+//! Retry policy: how long a request may take, bounded waits for throttling, capped exponential
+//! backoff with jitter seeded per environment.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,41 @@ pub struct RetryPolicy {
     pub default_throttle_wait_ms: u64,
     /// Rounds of writes before the procedure gives up as making no progress.
     pub max_write_rounds: u32,
+    /// How long a read may take before it is abandoned (and retried as a transient failure).
+    #[serde(default = "default_read_timeout_ms")]
+    pub read_timeout_ms: u64,
+    /// How long a write may take before it is abandoned; its effect is then in doubt, so the
+    /// procedure re-reads instead of sending it again.
+    #[serde(default = "default_write_timeout_ms")]
+    pub write_timeout_ms: u64,
+}
+
+/// Reads are small (one page of at most 500 rows): half a minute is far beyond a healthy answer.
+fn default_read_timeout_ms() -> u64 {
+    30_000
+}
+
+/// Writes run Dataverse plug-ins and may queue behind other work; a minute before giving up.
+fn default_write_timeout_ms() -> u64 {
+    60_000
+}
+
+impl RetryPolicy {
+    /// How long a request with this method may take.
+    pub fn timeout_ms(&self, method: crate::http::Method) -> u64 {
+        if method.is_idempotent_read() {
+            self.read_timeout_ms
+        } else {
+            self.write_timeout_ms
+        }
+    }
+
+    /// The same policy with both timeouts at most `ms` (never longer than they are).
+    pub fn with_timeouts_at_most(mut self, ms: u64) -> RetryPolicy {
+        self.read_timeout_ms = self.read_timeout_ms.min(ms);
+        self.write_timeout_ms = self.write_timeout_ms.min(ms);
+        self
+    }
 }
 
 impl Default for RetryPolicy {
@@ -31,6 +67,8 @@ impl Default for RetryPolicy {
             max_throttle_waits: 5,
             default_throttle_wait_ms: 5_000,
             max_write_rounds: 6,
+            read_timeout_ms: default_read_timeout_ms(),
+            write_timeout_ms: default_write_timeout_ms(),
         }
     }
 }
@@ -44,6 +82,23 @@ impl Jitter {
     /// From a seed.
     pub fn new(seed: u64) -> Jitter {
         Jitter(seed)
+    }
+
+    /// For one environment's run: the run's seed (one per page load in the app) mixed with the
+    /// environment's address, so runs throttled together back off apart, while a run with the
+    /// same seed and environment replays the same waits.
+    pub fn for_environment(seed: u64, environment_url: &str) -> Jitter {
+        // FNV-1a: stable across builds and platforms, unlike std's hasher.
+        let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+        for b in environment_url
+            .trim_end_matches('/')
+            .to_ascii_lowercase()
+            .bytes()
+        {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3);
+        }
+        let mut mixed = Jitter(seed ^ h);
+        Jitter(mixed.next())
     }
 
     fn next(&mut self) -> u64 {
@@ -81,5 +136,49 @@ mod tests {
         assert!(xs[0] >= 250 && xs[0] <= 500, "{xs:?}");
         assert!(xs.iter().all(|d| *d <= p.max_delay_ms));
         assert!(xs[7] >= p.max_delay_ms / 2);
+    }
+
+    #[test]
+    fn environments_of_one_page_load_back_off_apart_and_each_replays_from_its_seed() {
+        let p = RetryPolicy::default();
+        let waits = |seed: u64, url: &str| -> Vec<u64> {
+            let mut j = Jitter::for_environment(seed, url);
+            (1..=6).map(|n| j.backoff_ms(&p, n)).collect()
+        };
+        let page_load = 0x0123_4567_89AB_CDEF;
+        let envs: Vec<String> = (0..50)
+            .map(|i| format!("https://org{i}.crm.dynamics.com"))
+            .collect();
+        let all: Vec<Vec<u64>> = envs.iter().map(|e| waits(page_load, e)).collect();
+        // Fifty environments throttled together: their first backoffs are spread, not one value.
+        let firsts: std::collections::BTreeSet<u64> = all.iter().map(|w| w[0]).collect();
+        assert!(
+            firsts.len() > 40,
+            "{} distinct first waits of 50",
+            firsts.len()
+        );
+        assert_ne!(all[0], all[1]);
+        // The same seed and environment replay the same waits; the address's case and a
+        // trailing slash do not matter; another page load gives other waits.
+        assert_eq!(waits(page_load, &envs[0]), all[0]);
+        assert_eq!(waits(page_load, "https://ORG0.crm.dynamics.com/"), all[0]);
+        assert_ne!(waits(page_load ^ 1, &envs[0]), all[0]);
+    }
+
+    #[test]
+    fn reads_and_writes_have_their_own_timeouts_and_a_knob_only_shortens_them() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.timeout_ms(crate::http::Method::Get), 30_000);
+        assert_eq!(p.timeout_ms(crate::http::Method::Post), 60_000);
+        let short = p.clone().with_timeouts_at_most(1_500);
+        assert_eq!(
+            (short.read_timeout_ms, short.write_timeout_ms),
+            (1_500, 1_500)
+        );
+        let long = p.with_timeouts_at_most(10 * 60_000);
+        assert_eq!(
+            (long.read_timeout_ms, long.write_timeout_ms),
+            (30_000, 60_000)
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! and what it is run for.
 
 use super::assessment::{Assessment, Evidence};
+use super::lock::{LockGrant, LockName};
 use super::prompt::{Prompt, PromptAnswer};
 use super::retry::RetryPolicy;
 use crate::cloud::CloudEndpoints;
@@ -24,6 +25,9 @@ pub struct Outgoing {
     pub id: RequestId,
     /// The request.
     pub request: HttpRequest,
+    /// Give up waiting after this long and answer [`TransportError::Timeout`] (the driver does;
+    /// a caller of its own must too, or a request that never answers holds the run).
+    pub timeout_ms: u64,
 }
 
 /// The answer to one [`Outgoing`].
@@ -78,6 +82,15 @@ pub enum Command {
         /// The resource, e.g. `https://contoso.crm.dynamics.com`.
         audience: String,
     },
+    /// Take the environment's write lock before writing, then answer [`Input::Lock`]: without
+    /// waiting first (`wait: false`: answer `Busy` if another tab holds it), then, if busy,
+    /// waiting for it (`wait: true`: answer once held; show that another tab holds it).
+    Lock {
+        /// The lock (one per environment).
+        lock: LockName,
+        /// Whether to wait for it.
+        wait: bool,
+    },
     /// Finished.
     Done {
         /// How it ended.
@@ -108,8 +121,16 @@ pub enum Input {
         /// What MSAL said.
         message: String,
     },
-    /// Stop as soon as possible; no further writes are sent.
+    /// How the last [`Command::Lock`] went.
+    Lock {
+        /// Acquired, busy or unavailable.
+        grant: LockGrant,
+    },
+    /// Stop as soon as possible; no further writes are sent. Writes of the last
+    /// [`Command::Send`] not answered yet count as possibly made.
     Cancel,
+    /// Stop before carrying out the last command: none of its requests was sent.
+    CancelBeforeSending,
 }
 
 /// A failure that ends the run.
@@ -145,6 +166,38 @@ pub enum ProcedureError {
         /// Rounds tried.
         rounds: u32,
     },
+    /// A read got no answer in time, however often the policy allowed to ask.
+    #[error("could not {step}: {host} did not answer within {after_ms} ms ({attempts} attempts)")]
+    Timeout {
+        /// What the procedure was reading.
+        step: String,
+        /// The origin asked.
+        host: String,
+        /// How long each attempt waited.
+        after_ms: u64,
+        /// How many times it was asked.
+        attempts: u32,
+    },
+    /// Cancelled while writes were unanswered (or answered in doubt and not yet re-read): the
+    /// run stopped at once and sent nothing more, so their effect is unknown.
+    #[error("{}", in_doubt_text(writes))]
+    CancelledWithWritesInDoubt {
+        /// The writes in doubt, labelled as in the run record.
+        writes: Vec<String>,
+    },
+}
+
+fn in_doubt_text(writes: &[String]) -> String {
+    match writes {
+        [one] => format!(
+            "cancelled while a write was on its way ({one}); whether it took effect is unknown"
+        ),
+        many => format!(
+            "cancelled while {} writes were on their way ({}); whether they took effect is unknown",
+            many.len(),
+            many.join("; ")
+        ),
+    }
 }
 
 impl ProcedureError {
@@ -159,6 +212,13 @@ impl ProcedureError {
                 wait_s: *retry_after_s,
             },
             ProcedureError::NoProgress { .. } => Remedy::TryLater,
+            ProcedureError::Timeout { host, after_ms, .. } => Remedy::ServiceNotAnswering {
+                host: host.clone(),
+                after_s: after_ms.div_ceil(1000),
+            },
+            ProcedureError::CancelledWithWritesInDoubt { writes } => Remedy::InspectAgain {
+                writes: writes.clone(),
+            },
         }
     }
 }
@@ -233,6 +293,9 @@ pub struct Target {
     pub tenant_id: Option<TenantId>,
     /// A data center chosen beforehand (skips the choice).
     pub data_center: Option<AppId>,
+    /// Discovery lists the environment as disabled: the run sends nothing and stops blocked.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 impl Target {
@@ -248,6 +311,7 @@ impl Target {
             endpoints,
             tenant_id: instance.tenant_id.clone(),
             data_center: None,
+            disabled: instance.is_disabled(),
         }
     }
 }
@@ -267,8 +331,14 @@ pub struct Options {
     pub guide_confirmed: usize,
     /// Retries and waits.
     pub retry: RetryPolicy,
-    /// Seed for backoff jitter (replayable runs).
+    /// Seed for backoff jitter, mixed with the environment's address (see
+    /// [`super::retry::Jitter::for_environment`]): the app passes one random value per page load,
+    /// so concurrent runs back off apart; a run replays exactly given its seed.
     pub seed: u64,
+    /// Take the environment's write lock ([`Command::Lock`]) before the first write. The app
+    /// does; sans-IO tests that script every request leave it off.
+    #[serde(default)]
+    pub write_lock: bool,
 }
 
 impl Default for Options {
@@ -280,6 +350,7 @@ impl Default for Options {
             guide_confirmed: 0,
             retry: RetryPolicy::default(),
             seed: 0x5EED,
+            write_lock: false,
         }
     }
 }

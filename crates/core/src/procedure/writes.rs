@@ -6,8 +6,9 @@ use super::{
     classify, Command, Mode, Outcome, Pending, Phase, Procedure, ProcedureError, Round, Verdict,
 };
 use crate::dataverse::users::{self, AppUser};
-use crate::error::{ApiError, Remedy, CODE_DUPLICATE};
+use crate::error::{ApiError, Remedy, CODE_DUPLICATE, CODE_MISSING_PRIVILEGE};
 use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::ids::AppId;
 use crate::procedure::prompt::Prompt;
 use crate::record::{Stage, WriteRecord};
 
@@ -45,7 +46,14 @@ impl Procedure {
                 vec![(Purpose::Create, self.dv.create_app_user(&app, &root))],
                 Stage::Create,
             ),
-            Some(u) => (self.requests_for(&plan, u), Stage::Assign),
+            // A role can only be assigned to an enabled user (pp: admin/assign-security-roles.md):
+            // the enable goes alone, and the roles follow once it is confirmed (a 2xx, or a
+            // re-read showing the user enabled).
+            Some(u) if u.isdisabled => (
+                vec![(Purpose::Enable, self.dv.set_disabled(&u.id, &app, false))],
+                Stage::Enable,
+            ),
+            Some(u) => (self.requests_for(&plan, u, &app), Stage::Assign),
         };
         self.phase = Phase::Write;
         self.send(reqs, stage, now_ms)
@@ -56,16 +64,21 @@ impl Procedure {
         self.write_rounds <= self.options.retry.max_write_rounds
     }
 
-    fn requests_for(&self, plan: &Plan, user: &AppUser) -> Vec<(Purpose, HttpRequest)> {
+    fn requests_for(
+        &self,
+        plan: &Plan,
+        user: &AppUser,
+        app: &AppId,
+    ) -> Vec<(Purpose, HttpRequest)> {
         plan.steps
             .iter()
             .filter_map(|s| match s {
                 PlannedWrite::CreateAppUser { .. } => None,
                 PlannedWrite::Enable { .. } => {
-                    Some((Purpose::Enable, self.dv.set_disabled(&user.id, false)))
+                    Some((Purpose::Enable, self.dv.set_disabled(&user.id, app, false)))
                 }
                 PlannedWrite::Disable { .. } => {
-                    Some((Purpose::Disable, self.dv.set_disabled(&user.id, true)))
+                    Some((Purpose::Disable, self.dv.set_disabled(&user.id, app, true)))
                 }
                 PlannedWrite::AssignRole { role_id, .. } => Some((
                     Purpose::Associate(role_id.clone()),
@@ -139,25 +152,22 @@ impl Procedure {
                 let error = ApiError::refused(&resp);
                 let duplicate = resp.status == 412 || error.code() == Some(CODE_DUPLICATE);
                 match &p.purpose {
-                    // A duplicate means it exists already: re-read and adopt, never create again.
-                    Purpose::Create | Purpose::Associate(_) if duplicate => round.doubt = true,
+                    // Already held: the re-read will show it.
+                    Purpose::Associate(_) if duplicate => round.doubt = true,
                     // Already gone is what Undo wanted; the re-read will show it.
                     Purpose::Disassociate(_) if resp.status == 404 => round.doubt = true,
-                    _ => {
-                        let remedy = match &error {
-                            ApiError::Refused { status: 403, .. } => Remedy::NotSystemAdministrator,
-                            ApiError::Refused { code, message, .. } => Remedy::ReadServiceMessage {
-                                code: code.clone(),
-                                message: message.clone().unwrap_or_default(),
-                            },
-                            other => other.remedy(),
-                        };
-                        round.fatal(ProcedureError::Api {
-                            step: p.purpose.label(),
-                            error,
-                            remedy,
-                        });
+                    // A refused create may still have a row behind it (a duplicate however it is
+                    // told, a create that took effect before the error, a deleted row), and a
+                    // refused role may mean the user is disabled: re-read before concluding. The
+                    // refusal is reported, verbatim, only if the re-read does not explain it.
+                    Purpose::Create | Purpose::Associate(_) => {
+                        round.doubt = true;
+                        if round.refused.is_none() {
+                            round.refused =
+                                Some((p.purpose.clone(), write_failure(&p.purpose, error)));
+                        }
                     }
+                    _ => round.fatal(write_failure(&p.purpose, error)),
                 }
             }
             Verdict::Renew(audience) => {
@@ -168,7 +178,18 @@ impl Procedure {
                 round.throttle(&error, self.options.retry.default_throttle_wait_ms);
                 round.doubt = true;
             }
-            Verdict::Transient(_) => round.doubt = true,
+            // No answer in time, a dropped connection, a 5xx, or an answer too large to read:
+            // the write may have taken effect. Re-read; never resend blindly.
+            Verdict::Transient(_)
+            | Verdict::Unusable(ApiError::Transport(TransportError::TooLarge { .. })) => {
+                round.doubt = true;
+                self.in_doubt.push(p.purpose.label());
+            }
+            Verdict::Unusable(error) => round.fatal(ProcedureError::Api {
+                step: p.purpose.label(),
+                remedy: error.remedy(),
+                error,
+            }),
         }
     }
 
@@ -250,6 +271,8 @@ impl Procedure {
             );
         };
         let users = std::mem::take(&mut self.reread_users);
+        // What the doubtful writes did is now known: it is in what was just read.
+        self.in_doubt.clear();
         let (live, deleted) = assessment::users_of(&users, &app);
         let blocked = |reason: BlockReason, remedy: Remedy| Outcome::Stopped {
             assessment: Assessment::Blocked { reason, remedy },
@@ -300,6 +323,22 @@ impl Procedure {
                     },
                 );
                 return self.finish(o, now_ms);
+            }
+        }
+        if let Some((purpose, error)) = self.refusal.take() {
+            let explained = match &purpose {
+                // A live row for the app: adopt it, whatever the create was told. Nothing found
+                // after a refusal means the refusal stands: never create again blindly.
+                Purpose::Create => self.user.is_some(),
+                // The user is disabled (enable it, then assign), or holds the role after all.
+                Purpose::Associate(role) => self
+                    .user
+                    .as_ref()
+                    .is_some_and(|u| u.isdisabled || u.roles.iter().any(|r| &r.id == role)),
+                _ => false,
+            };
+            if !explained {
+                return self.fail(error, now_ms);
             }
         }
         self.user_fresh = true;
@@ -367,6 +406,14 @@ impl Procedure {
         if plan.steps.is_empty() {
             return self.verified_or_reread(now_ms);
         }
+        let Some(app) = user.app_id.clone().or_else(|| self.chosen.clone()) else {
+            return self.fail(
+                ProcedureError::NoProgress {
+                    rounds: self.write_rounds,
+                },
+                now_ms,
+            );
+        };
         if !self.next_round() {
             return self.fail(
                 ProcedureError::NoProgress {
@@ -375,8 +422,47 @@ impl Procedure {
                 now_ms,
             );
         }
-        let reqs = self.requests_for(&plan, &user);
+        // The reverse of setup's order: roles come off while the user is still enabled, and the
+        // disable goes out in a later round, once no role is left to remove.
+        let removals: Vec<PlannedWrite> = plan
+            .steps
+            .iter()
+            .filter(|s| matches!(s, PlannedWrite::RemoveRole { .. }))
+            .cloned()
+            .collect();
+        let plan = if removals.is_empty() {
+            plan
+        } else {
+            Plan { steps: removals }
+        };
+        let reqs = self.requests_for(&plan, &user, &app);
         self.phase = Phase::Write;
         self.send(reqs, Stage::Undo, now_ms)
+    }
+}
+
+/// A refused write as a failure, with the remedy that fits: a missing privilege is the caller's
+/// role; anything else is the service's own words, verbatim.
+fn write_failure(purpose: &Purpose, error: ApiError) -> ProcedureError {
+    let remedy = match &error {
+        ApiError::Refused {
+            status: 403, code, ..
+        } if code
+            .as_deref()
+            .is_none_or(|c| c.eq_ignore_ascii_case(CODE_MISSING_PRIVILEGE)) =>
+        {
+            Remedy::NotSystemAdministrator
+        }
+        e if e.remedy() == Remedy::EnableEnvironment => Remedy::EnableEnvironment,
+        ApiError::Refused { code, message, .. } => Remedy::ReadServiceMessage {
+            code: code.clone(),
+            message: message.clone().unwrap_or_default(),
+        },
+        other => other.remedy(),
+    };
+    ProcedureError::Api {
+        step: purpose.label(),
+        error,
+        remedy,
     }
 }

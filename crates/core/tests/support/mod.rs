@@ -1,6 +1,7 @@
 //! Test support: the in-memory model, a sans-IO runner with fault injection, a scripted client.
 #![allow(dead_code)]
 
+pub mod fake_time;
 pub mod model;
 
 use model::{Model, CALLER, GRAPH, ORIGIN};
@@ -31,6 +32,7 @@ pub fn target() -> Target {
         endpoints: endpoints(),
         tenant_id: TenantId::parse(TENANT).ok(),
         data_center: None,
+        disabled: false,
     }
 }
 
@@ -54,6 +56,15 @@ pub enum Fault {
     Html,
     /// 403 from a service that will not tell (e.g. Graph without Application.Read.All).
     Forbidden,
+    /// No answer in time; the server never saw it.
+    TimeoutBefore,
+    /// No answer in time, but the server processed it.
+    TimeoutAfter,
+    /// As `Race412`, but the duplicate is told as Microsoft's provider's mocks tell it: `400`
+    /// "A record with matching applicationid already exists." without a code.
+    Race400,
+    /// The server processed it, then answered `500` anyway.
+    ServerErrorAfter,
 }
 
 /// What a sans-IO run looked like.
@@ -79,6 +90,23 @@ pub fn run(
     p: &mut Procedure,
     model: &mut Model,
     mut fault: impl FnMut(&HttpRequest) -> Fault,
+    prompt: impl FnMut(&Prompt) -> PromptAnswer,
+    renew_ok: bool,
+) -> (Outcome, Trace) {
+    run_with(
+        p,
+        model,
+        |m, r| answer_with_fault(m, r, fault(r)),
+        prompt,
+        renew_ok,
+    )
+}
+
+/// [`run`] with every answer made by `answer` (the model, or anything standing in for it).
+pub fn run_with(
+    p: &mut Procedure,
+    model: &mut Model,
+    mut answer: impl FnMut(&mut Model, &HttpRequest) -> Result<HttpResponse, TransportError>,
     mut prompt: impl FnMut(&Prompt) -> PromptAnswer,
     renew_ok: bool,
 ) -> (Outcome, Trace) {
@@ -98,7 +126,7 @@ pub fn run(
                     .iter()
                     .map(|o| Answer {
                         id: o.id,
-                        result: answer_with_fault(model, &o.request, fault(&o.request)),
+                        result: answer(model, &o.request),
                     })
                     .collect();
                 Input::Answers { answers }
@@ -109,6 +137,10 @@ pub fn run(
                 now = *at_ms;
                 Input::Woke
             }
+            // One procedure alone: the lock is free (tests/write_lock.rs plays two).
+            Command::Lock { .. } => Input::Lock {
+                grant: w365_core::procedure::LockGrant::Acquired,
+            },
             Command::RenewSignIn { .. } => {
                 if renew_ok {
                     Input::SignInRenewed
@@ -132,6 +164,7 @@ pub fn answer_with_fault(
     let net = || TransportError::Network {
         message: "connection reset".into(),
     };
+    let late = || TransportError::Timeout { after_ms: 30_000 };
     match fault {
         Fault::None => Ok(model.handle(req)),
         Fault::Throttle(s) => Ok(HttpResponse::json(429, &serde_json::json!({"error":{"code":"0x80072322","message":"Number of requests exceeded the limit of 6000 over time window of 300 seconds."}})).with_header("Retry-After", &s.to_string())),
@@ -141,8 +174,13 @@ pub fn answer_with_fault(
             model.handle(req);
             Err(net())
         }
+        Fault::TimeoutBefore => Err(late()),
+        Fault::TimeoutAfter => {
+            model.handle(req);
+            Err(late())
+        }
         Fault::Unauthorized => Ok(HttpResponse::json(401, &serde_json::json!({"error":{"code":"","message":"token expired"}}))),
-        Fault::Race412 => {
+        Fault::Race412 | Fault::Race400 => {
             if req.method == Method::Post && req.url.ends_with("/systemusers") {
                 let body: serde_json::Value = serde_json::from_slice(req.body.as_deref().unwrap_or_default()).unwrap_or_default();
                 if let Some(app) = body["applicationid"].as_str() {
@@ -151,7 +189,15 @@ pub fn answer_with_fault(
                     }
                 }
             }
-            Ok(model.handle(req))
+            let resp = model.handle(req);
+            if fault == Fault::Race400 && resp.status == 412 {
+                return Ok(HttpResponse::json(400, &serde_json::json!({"error":{"message":"A record with matching applicationid already exists."}})));
+            }
+            Ok(resp)
+        }
+        Fault::ServerErrorAfter => {
+            model.handle(req);
+            Ok(HttpResponse::json(500, &serde_json::json!({"error":{"code":"0x80040216","message":"An unexpected error occurred."}})))
         }
         Fault::Forbidden => Ok(HttpResponse::json(403, &serde_json::json!({"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}))),
         Fault::Html => Ok(HttpResponse { status: 200, headers: vec![("Content-Type".into(), "text/html".into())], body: b"<!DOCTYPE html><html><body>Sign in to continue</body></html>".to_vec() }),
@@ -225,3 +271,18 @@ pub fn fixture(name: &str) -> serde_json::Value {
 }
 
 pub const _USED: (&str, &str) = (GRAPH, CALLER);
+
+/// Drives a procedure sans-IO like [`run`], with every answer decided by `answer` (which may
+/// use the model, change it, or answer anything at all); prompts are agreed to, renewals succeed.
+pub fn run_answering(
+    p: &mut Procedure,
+    model: &mut Model,
+    answer: impl FnMut(&mut Model, &HttpRequest) -> Result<HttpResponse, TransportError>,
+) -> (Outcome, Trace) {
+    run_with(p, model, answer, agree, true)
+}
+
+/// Whether a request is the create of an application user.
+pub fn is_create(req: &HttpRequest) -> bool {
+    req.method == Method::Post && req.url.ends_with("/systemusers")
+}

@@ -51,7 +51,13 @@ pub struct Model {
     pub root_bus: Vec<String>,
     pub consented: Vec<String>,
     pub solution_version: Option<String>,
+    /// Unique and display name of the product's solution.
+    pub solution_names: (String, String),
     pub caller_sysadmin: bool,
+    /// The environment setting `allowRoleAssignmentOnDisabledUsers`.
+    pub roles_on_disabled_users: bool,
+    /// Role associations refused because the user was disabled.
+    pub refused_disabled: u32,
     pub audit: Vec<WriteAudit>,
     pub removed: Vec<(String, String)>,
     next_id: u32,
@@ -117,7 +123,10 @@ impl Model {
             root_bus: vec![ROOT_BU.into()],
             consented: vec![app.into()],
             solution_version: Some("3.6.1.0".into()),
+            solution_names: ("Work365Core".into(), "Work 365".into()),
             caller_sysadmin: true,
+            roles_on_disabled_users: false,
+            refused_disabled: 0,
             audit: Vec::new(),
             removed: Vec::new(),
             next_id: 0xe000,
@@ -292,7 +301,13 @@ impl Model {
             );
         }
         if path.starts_with("solutions?") {
-            return Self::page(self.solution_version.iter().map(|v| json!({"uniquename": "Work365Core", "friendlyname": "Work 365", "version": v})).collect());
+            let (unique, friendly) = &self.solution_names;
+            return Self::page(
+                self.solution_version
+                    .iter()
+                    .map(|v| json!({"uniquename": unique, "friendlyname": friendly, "version": v}))
+                    .collect(),
+            );
         }
         if path.starts_with("appmodules?") {
             return Self::page(vec![
@@ -389,7 +404,13 @@ impl Model {
         let Some(i) = i else {
             return Self::error(404, "0x80040217", "no such user");
         };
-        if let Some(d) = Self::body(req)["isdisabled"].as_bool() {
+        let body = Self::body(req);
+        if let Some(app) = body["applicationid"].as_str() {
+            if self.users[i].app_id.as_deref() != Some(app) {
+                return Self::error(400, "0x80040203", "applicationid cannot be changed");
+            }
+        }
+        if let Some(d) = body["isdisabled"].as_bool() {
             self.users[i].disabled = d;
         }
         HttpResponse::empty(204)
@@ -414,6 +435,15 @@ impl Model {
             .collect();
         if !self.roles.iter().any(|r| r.id == role) {
             return Self::error(404, "0x80040217", "no such role");
+        }
+        // pp: admin/assign-security-roles.md: roles only for enabled users (code: a guess).
+        if self.users[i].disabled && !self.roles_on_disabled_users {
+            self.refused_disabled += 1;
+            return Self::error(
+                403,
+                "0x80040225",
+                "The specified user is either disabled or is not a member of any business unit.",
+            );
         }
         if self.users[i].roles.contains(&role) {
             return Self::error(412, "0x80040237", "Cannot insert duplicate key.");

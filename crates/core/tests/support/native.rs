@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use w365_core::batch::run_batch;
 use w365_core::cloud::Cloud;
-use w365_core::discovery::list_instances;
+use w365_core::discovery::{list_instances, Instance, Listed};
 use w365_core::driver::{Prompter, Sleeper};
 use w365_core::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
 use w365_core::preset::{Preset, WORK365_US_APP_ID};
@@ -148,17 +148,41 @@ impl Prompter for ChooseUs {
     }
 }
 
-/// Discovers the environments through GDS and sets each up with the Work 365 preset,
-/// unattended, at most `concurrency` at once.
+/// Every row discovery lists, usable or not.
+pub async fn discover(client: &NativeClient<'_>) -> Vec<Listed> {
+    list_instances(client, &Cloud::Public)
+        .await
+        .expect("discovery")
+}
+
+/// Discovers the environments through GDS and sets each usable one up with the Work 365
+/// preset, unattended, at most `concurrency` at once.
 pub async fn run_all(client: &NativeClient<'_>, concurrency: usize) -> Vec<EnvironmentRun> {
+    let instances: Vec<Instance> = discover(client)
+        .await
+        .into_iter()
+        .filter_map(|l| match l {
+            Listed::Usable(i) => Some(i),
+            Listed::Unusable(_) => None,
+        })
+        .collect();
+    run_instances(client, &instances, concurrency, Mode::Setup).await
+}
+
+/// Runs the Work 365 preset unattended on these environments, at most `concurrency` at once.
+pub async fn run_instances(
+    client: &NativeClient<'_>,
+    instances: &[Instance],
+    concurrency: usize,
+    mode: Mode,
+) -> Vec<EnvironmentRun> {
     let endpoints = Cloud::Public.endpoints();
-    let instances = list_instances(client, &endpoints).await.expect("discovery");
     let procs: Vec<Procedure> = instances
         .iter()
         .map(|i| {
             Procedure::new(
                 Target::from_instance(i, Preset::work365(), endpoints.clone()),
-                Options::unattended(Mode::Setup),
+                Options::unattended(mode),
             )
         })
         .collect();

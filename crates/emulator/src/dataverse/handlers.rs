@@ -112,6 +112,16 @@ pub fn handle(sh: &mut Shared, ctx: &Ctx, req: &Req, env_idx: usize, path: &str)
     };
     let rest = rest.to_string();
 
+    // A disabled environment serves nothing. Code and message are Dataverse's documented
+    // OrganizationDisabled; that this is what its Web API answers, and with 503, is our guess.
+    if env.is_disabled() {
+        return error(
+            503,
+            "0x8004A104",
+            "The Dynamics 365 organization you are attempting to access is currently disabled.  Please contact your system administrator",
+        );
+    }
+
     // Authentication.
     let claims = match auth::check(req, &auth::env_audiences(ctx, env)) {
         Ok(c) => c,
@@ -539,8 +549,20 @@ fn update_user(sh: &mut Shared, env_idx: usize, caller: &SystemUser, req: &Req, 
     let Some(user) = env.system_users.iter_mut().find(|u| u.id == id) else {
         return not_found("systemuser", id);
     };
+    // Microsoft's provider sends the user's own applicationid along (`tf: …/api_application.go`);
+    // changing it is refused (the wording is ours).
+    if let Some(app) = body.get("applicationid") {
+        let same = app
+            .as_str()
+            .zip(user.applicationid.as_deref())
+            .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b));
+        if !same {
+            return bad_request("applicationid cannot be changed.");
+        }
+    }
     for (k, v) in &body {
         match (k.as_str(), v) {
+            ("applicationid", _) => {}
             ("isdisabled", Value::Bool(b)) => user.isdisabled = *b,
             ("fullname", Value::String(s)) => user.fullname = s.clone(),
             ("accessmode", Value::Number(n)) => user.accessmode = n.as_i64().unwrap_or(user.accessmode),
@@ -576,6 +598,19 @@ fn associate(
     let Some(user) = env.system_user(user_id).cloned() else {
         return not_found("systemuser", user_id);
     };
+    // pp: admin/assign-security-roles.md: "a security role can only be assigned to users whose
+    // accounts are enabled", unless allowRoleAssignmentOnDisabledUsers is on. The status, code
+    // (Dataverse's documented UserNotEnabled) and message of the refusal are our guess.
+    if user.isdisabled && !env.allow_role_assignment_on_disabled_users {
+        return error(
+            403,
+            "0x80040225",
+            &format!(
+                "The specified user(Id = {}) is disabled. Consider enabling this user. Additional Details: a security role can only be assigned to an enabled user.",
+                user.id
+            ),
+        );
+    }
     if role.business_unit != user.business_unit {
         // Unconfirmed wording and code (see SCENARIOS.md).
         return error(

@@ -17,7 +17,7 @@ async fn discovery_lists_environments_with_documented_fields() {
         .await;
     assert_eq!(s, 200);
     let v = b["value"].as_array().expect("v");
-    assert_eq!(v.len(), 3);
+    assert_eq!(v.len(), 5);
     let prod = v
         .iter()
         .find(|e| e["UniqueName"] == "contosoprod")

@@ -151,9 +151,10 @@ async fn one_resource_per_token_request() {
 
 #[tokio::test]
 async fn refresh_for_unconsented_resource_needs_consent() {
-    let t = start("demo");
+    // An administrator granted Dynamics only: Graph is not consented, and a refresh token
+    // grants nothing.
+    let t = start("dynamics-consent-only");
     let (verifier, challenge) = pkce();
-    // Only Dynamics consented at sign-in: Graph is not.
     let (code, _) = sign_in(&t, DISCO_SCOPE, &challenge).await;
     let (_, body, _) = redeem(&t, &code, &verifier, DISCO_SCOPE, Some(ORIGIN)).await;
     let rt = body["refresh_token"].as_str().expect("rt");

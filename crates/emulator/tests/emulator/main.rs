@@ -7,4 +7,6 @@ mod dataverse;
 mod discovery_graph;
 mod identity;
 mod routing;
+mod rules;
 mod scenarios;
+mod sign_in_rules;

@@ -208,6 +208,68 @@ async fn static_files_and_app_config_are_served_in_prefix_mode() {
 }
 
 #[tokio::test]
+async fn static_files_carry_the_headers_of_the_shipped_headers_file() {
+    let dir = std::env::temp_dir().join(format!("w365-emu-headers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    for page in ["index.html", "redirect.html"] {
+        std::fs::write(dir.join(page), "<!doctype html><title>page</title>").expect("w");
+    }
+    std::fs::write(dir.join("app.js"), "export {}").expect("w");
+    // The very file the build copies into dist/ for Netlify and Cloudflare Pages.
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../../hosting/_headers");
+    std::fs::copy(shipped, dir.join("_headers")).expect("copy _headers");
+    let t = start_with(Options {
+        static_dir: Some(dir.clone()),
+        ..Options::scenario("demo")
+    });
+    let headers = |path: &'static str| {
+        let http = t.http.clone();
+        let url = t.local(path);
+        async move {
+            let r = http.get(url).send().await.expect("r");
+            assert_eq!(r.status(), 200, "{path}");
+            let h = r.headers().clone();
+            let get = |n: &str| h.get(n).map(|v| v.to_str().expect("ascii").to_owned());
+            (
+                get("content-security-policy"),
+                get("x-frame-options"),
+                get("x-content-type-options"),
+                get("referrer-policy"),
+            )
+        }
+    };
+    let tool = (
+        Some("frame-ancestors 'none'".to_owned()),
+        Some("DENY".to_owned()),
+        Some("nosniff".to_owned()),
+        Some("no-referrer".to_owned()),
+    );
+    assert_eq!(headers("/").await, tool);
+    assert_eq!(headers("/index.html").await, tool);
+    assert_eq!(
+        headers("/redirect.html").await,
+        (
+            Some("frame-ancestors 'self'".to_owned()),
+            Some("SAMEORIGIN".to_owned()),
+            Some("nosniff".to_owned()),
+            Some("no-referrer".to_owned()),
+        )
+    );
+    assert_eq!(
+        headers("/app.js").await,
+        (
+            None,
+            None,
+            Some("nosniff".to_owned()),
+            Some("no-referrer".to_owned())
+        )
+    );
+    let r = t.http.get(t.local("/_headers")).send().await.expect("r");
+    assert_eq!(r.status(), 404, "the headers file itself is not served");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
 async fn latency_option_delays_microsoft_endpoints_only() {
     let t = start_with(Options {
         latency_ms: 300,

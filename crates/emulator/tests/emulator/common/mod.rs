@@ -24,6 +24,8 @@ pub const HOSTS: &[&str] = &[
     "contosoprod.crm.dynamics.com",
     "contososandbox.crm.dynamics.com",
     "contosodev.crm.dynamics.com",
+    "contosodefault.crm.dynamics.com",
+    "contosotraining.crm.dynamics.com",
     "contosoeu.crm4.dynamics.com",
     "unknownorg.crm.dynamics.com",
     "login.microsoftonline.us",

@@ -1,0 +1,89 @@
+//! "Vendor consent unknown": Microsoft Graph could not tell whether the vendor's app is
+//! consented in the tenant (the tool's optional Application.Read.All is not granted, or Graph
+//! did not answer). Setup goes on; the admin gets the admin-consent link to make sure.
+
+use leptos::prelude::*;
+use w365_core::graph::Consent;
+use w365_core::ids::{AppId, TenantId};
+use w365_core::preset::Preset;
+use w365_core::procedure::inspection::Inspection;
+
+use crate::ui::session::Session;
+
+/// One vendor app whose consent Graph could not tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownConsent {
+    pub app_id: AppId,
+    /// The data center's label (e.g. "US data center").
+    pub label: String,
+    /// Why Graph could not tell, as the core put it.
+    pub reason: String,
+}
+
+/// The vendor apps whose consent is unknown: the chosen data center's, or every one asked
+/// about when none is chosen yet.
+pub fn unknown_consents(inspection: &Inspection, chosen: Option<&AppId>) -> Vec<UnknownConsent> {
+    let preset = Preset::work365();
+    inspection
+        .consent
+        .iter()
+        .filter(|(app, _)| chosen.is_none_or(|c| c == app))
+        .filter_map(|(app, consent)| match consent {
+            Consent::Unknown { reason } => Some(UnknownConsent {
+                app_id: app.clone(),
+                label: preset
+                    .data_centers
+                    .iter()
+                    .find(|d| &d.app_id == app)
+                    .map_or_else(|| app.to_string(), |d| d.label.clone()),
+                reason: reason.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The note with the admin-consent link (the core builds it), one per app; nothing when
+/// consent is known. `compact` for a dashboard row.
+#[component]
+pub fn ConsentUnknownNote(
+    notes: Vec<UnknownConsent>,
+    tenant: Option<TenantId>,
+    #[prop(optional)] compact: bool,
+) -> impl IntoView {
+    let endpoints = Session::get().endpoints.get_value();
+    notes
+        .into_iter()
+        .map(|note| {
+            let url = endpoints.admin_consent_url(tenant.as_ref(), &note.app_id);
+            let app_id = note.app_id.to_string();
+            if compact {
+                view! {
+                    <span class="consent-unknown consent-unknown--compact" data-testid="consent-unknown"
+                        data-app-id=app_id title=note.reason.clone()>
+                        {format!("Vendor consent unknown ({}) — ", note.label)}
+                        <a data-testid="consent-unknown-link" href=url target="_blank" rel="noopener noreferrer"
+                            aria-label=format!("Admin-consent link for the vendor's app ({})", note.label)
+                            on:click=|ev| ev.stop_propagation()>"admin-consent link ↗"</a>
+                    </span>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <p class="consent-unknown" data-testid="consent-unknown" data-app-id=app_id>
+                        <strong>{format!("Vendor consent unknown ({}). ", note.label)}</strong>
+                        "The tool could not ask Microsoft Graph whether the vendor's app is consented in your tenant "
+                        "(its optional Application.Read.All permission is not granted, or Graph did not answer). "
+                        "Setup goes on; if Dataverse then refuses to create the application user, its own message says why. "
+                        "To make sure, a Global Administrator opens the "
+                        <a data-testid="consent-unknown-link" href=url target="_blank" rel="noopener noreferrer"
+                            aria-label=format!("Admin-consent link for the vendor's app ({})", note.label)>"admin-consent link ↗"</a>
+                        "."
+                        <span class="consent-unknown__reason">{format!(" ({})", note.reason)}</span>
+                    </p>
+                }
+                .into_any()
+            }
+        })
+        .collect_view()
+}
