@@ -18,6 +18,7 @@ pub mod http;
 pub mod ids;
 pub mod markdown;
 pub mod odata;
+pub mod odata_batch;
 pub mod preset;
 pub mod procedure;
 pub mod record;
