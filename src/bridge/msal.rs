@@ -1,11 +1,17 @@
 //! Typed wrapper over the MSAL.js bridge (`js/bridge.js`, bundled by esbuild).
 //!
-//! The JS side speaks JSON strings only, so every value crossing here is parsed
-//! into a Rust type at this boundary and no `JsValue` escapes the module.
+//! The JS side speaks JSON strings (and, for a token, an object read field by field here, so
+//! the token never passes through a JSON text); every value crossing here is turned into a
+//! Rust type at this boundary and no `JsValue` escapes the module.
 
+use std::cell::RefCell;
+
+use js_sys::Reflect;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+
+use super::token_memo::TokenMemo;
 
 #[wasm_bindgen(module = "/js/dist/bridge.js")]
 extern "C" {
@@ -17,6 +23,7 @@ extern "C" {
     fn bridge_sign_in_popup() -> js_sys::Promise;
     #[wasm_bindgen(js_name = bridgeSignInAgain)]
     fn bridge_sign_in_again(home_account_id: &str, login_hint: &str) -> js_sys::Promise;
+    /// Resolves to `{token, expiresOn}` (Unix ms), read only in [`acquire_token`].
     #[wasm_bindgen(js_name = bridgeAcquireToken)]
     fn bridge_acquire_token(scope: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = bridgeRenewToken)]
@@ -157,12 +164,14 @@ pub async fn init(config: &MsalConfig) -> Result<Option<Account>, AuthError> {
 
 /// Signs in without showing anything, from the admin's existing Microsoft session.
 pub async fn sign_in_silently(login_hint: Option<&str>) -> Result<Account, AuthError> {
+    forget_all_tokens();
     let json = settle(bridge_sso_silent(login_hint.unwrap_or(""))).await?;
     required(parse_account(&json)?)
 }
 
 /// Signs in through Microsoft's sign-in window.
 pub async fn sign_in_with_popup() -> Result<Account, AuthError> {
+    forget_all_tokens();
     let json = settle(bridge_sign_in_popup()).await?;
     required(parse_account(&json)?)
 }
@@ -170,6 +179,7 @@ pub async fn sign_in_with_popup() -> Result<Account, AuthError> {
 /// Signs `operator` in again through Microsoft's sign-in window, for runs that wait for it. Another
 /// account is refused (`WrongAccount`): its tokens are dropped and `operator` stays signed in.
 pub async fn sign_in_again_as(operator: &Account) -> Result<Account, AuthError> {
+    forget_all_tokens();
     let json = settle(bridge_sign_in_again(
         &operator.home_account_id,
         &operator.username,
@@ -186,18 +196,57 @@ fn required(account: Option<Account>) -> Result<Account, AuthError> {
     })
 }
 
-/// A token for one resource scope, from MSAL's cache or its refresh token.
+thread_local! {
+    /// The page's tokens between requests (see [`token_memo`](super::token_memo) for why and
+    /// what keeps it honest). Page memory only, like MSAL's own cache.
+    static MEMO: RefCell<TokenMemo> = RefCell::new(TokenMemo::default());
+}
+
+/// A token for one resource scope: the one kept in memory while it is good, else MSAL's (from
+/// its cache or its refresh token), which is then kept.
 pub async fn acquire_token(scope: &str) -> Result<AccessToken, AuthError> {
-    settle(bridge_acquire_token(scope)).await.map(AccessToken)
+    let now = js_sys::Date::now();
+    let (kept, epoch) = MEMO.with_borrow(|m| (m.get(scope, now).map(str::to_owned), m.epoch()));
+    if let Some(token) = kept {
+        return Ok(AccessToken(token));
+    }
+    let answer = JsFuture::from(bridge_acquire_token(scope))
+        .await
+        .map_err(AuthError::from_rejection)?;
+    let field = |name: &str| Reflect::get(&answer, &JsValue::from_str(name)).ok();
+    let token = field("token")
+        .and_then(|t| t.as_string())
+        .ok_or(AuthError {
+            kind: AuthErrorKind::Other,
+            code: "bridge_token".into(),
+            message: "the sign-in bridge returned no token".into(),
+        })?;
+    let expires_on = field("expiresOn").and_then(|e| e.as_f64()).unwrap_or(0.0);
+    MEMO.with_borrow_mut(|m| m.keep(scope, &token, expires_on, epoch));
+    Ok(AccessToken(token))
+}
+
+/// Stops handing out the kept token for `scope` (its service refused it).
+pub fn forget_token(scope: &str) {
+    MEMO.with_borrow_mut(|m| m.forget(scope));
 }
 
 /// Replaces the cached token for one resource scope with a fresh one (after the service
 /// refused it), without showing anything; `InteractionRequired` when only the admin can.
 pub async fn renew_token(scope: &str) -> Result<(), AuthError> {
-    settle(bridge_renew_token(scope)).await.map(|_| ())
+    forget_token(scope);
+    let renewed = settle(bridge_renew_token(scope)).await.map(|_| ());
+    // Whatever was asked for while the renewal ran may be the refused token.
+    forget_token(scope);
+    renewed
 }
 
 /// Forgets this tab's tokens.
 pub async fn sign_out() -> Result<(), AuthError> {
+    forget_all_tokens();
     settle(bridge_sign_out()).await.map(|_| ())
+}
+
+fn forget_all_tokens() {
+    MEMO.with_borrow_mut(TokenMemo::forget_all);
 }
