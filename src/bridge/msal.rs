@@ -118,16 +118,50 @@ impl AuthError {
                     .map(|e| String::from(e.message()))
             })
             .unwrap_or_default();
-        serde_json::from_str(&text).unwrap_or(AuthError {
-            kind: AuthErrorKind::Other,
-            code: "bridge".into(),
-            message: if text.is_empty() {
-                "the sign-in bridge failed".into()
-            } else {
-                text
+        let parsed = js_sys::JSON::parse(&text).ok().filter(JsValue::is_object);
+        let field = |name: &str| parsed.as_ref().and_then(|o| text_field(o, name));
+        match field("kind").and_then(|k| AuthErrorKind::from_wire(&k)) {
+            Some(kind) => AuthError {
+                kind,
+                code: field("code").unwrap_or_default(),
+                message: field("message").unwrap_or_default(),
             },
+            None => AuthError {
+                kind: AuthErrorKind::Other,
+                code: "bridge".into(),
+                message: if text.is_empty() {
+                    "the sign-in bridge failed".into()
+                } else {
+                    text
+                },
+            },
+        }
+    }
+}
+
+impl AuthErrorKind {
+    /// The bridge's name for a kind (`js/bridge.js`, `fail(kind, …)`).
+    fn from_wire(kind: &str) -> Option<Self> {
+        Some(match kind {
+            "interaction_required" => Self::InteractionRequired,
+            "cancelled" => Self::Cancelled,
+            "popup_blocked" => Self::PopupBlocked,
+            "network" => Self::Network,
+            "wrong_account" => Self::WrongAccount,
+            "tenant_required" => Self::TenantRequired,
+            "unknown_tenant" => Self::UnknownTenant,
+            "consent_declined" => Self::ConsentDeclined,
+            "other" => Self::Other,
+            _ => return None,
         })
     }
+}
+
+/// A string member of a JS object.
+fn text_field(object: &JsValue, name: &str) -> Option<String> {
+    Reflect::get(object, &JsValue::from_str(name))
+        .ok()?
+        .as_string()
 }
 
 /// An access token. Deliberately not `Debug`/`Display`/`Serialize`, so it cannot
@@ -148,18 +182,62 @@ async fn settle(promise: js_sys::Promise) -> Result<String, AuthError> {
     }
 }
 
+/// The bridge's account JSON (`null` when nobody is signed in), read with the browser's JSON
+/// parser: the sign-in shell carries no JSON library (README, "How the production build is
+/// made").
 fn parse_account(json: &str) -> Result<Option<Account>, AuthError> {
-    serde_json::from_str(json).map_err(|e| AuthError {
+    let unreadable = || AuthError {
         kind: AuthErrorKind::Other,
         code: "bridge_account".into(),
-        message: format!("the sign-in bridge returned an unreadable account: {e}"),
-    })
+        message: "the sign-in bridge returned an unreadable account".into(),
+    };
+    let value = js_sys::JSON::parse(json).map_err(|_| unreadable())?;
+    if value.is_null() {
+        return Ok(None);
+    }
+    let field = |name: &str| text_field(&value, name).ok_or_else(unreadable);
+    Ok(Some(Account {
+        home_account_id: field("home_account_id")?,
+        tenant_id: field("tenant_id")?,
+        username: field("username")?,
+        name: field("name")?,
+    }))
+}
+
+impl MsalConfig {
+    /// The JSON `bridgeInit` takes (the names of the `Serialize` derive, camelCase).
+    pub fn to_json(&self) -> String {
+        let object = js_sys::Object::new();
+        let set = |name: &str, value: JsValue| {
+            let _ = Reflect::set(&object, &JsValue::from_str(name), &value);
+        };
+        let list = |items: &[String]| -> JsValue {
+            items
+                .iter()
+                .map(|s| JsValue::from_str(s))
+                .collect::<js_sys::Array>()
+                .into()
+        };
+        set("clientId", JsValue::from_str(&self.client_id));
+        set("authority", JsValue::from_str(&self.authority));
+        set("knownAuthorities", list(&self.known_authorities));
+        set("redirectUri", JsValue::from_str(&self.redirect_uri));
+        set("loginScopes", list(&self.login_scopes));
+        set("optionalScopes", list(&self.optional_scopes));
+        set(
+            "browserExtension",
+            JsValue::from_bool(self.browser_extension),
+        );
+        js_sys::JSON::stringify(&object)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default()
+    }
 }
 
 /// Starts MSAL and returns the account already signed in to this tab, if any.
 pub async fn init(config: &MsalConfig) -> Result<Option<Account>, AuthError> {
-    let json = serde_json::to_string(config).unwrap_or_default();
-    parse_account(&settle(bridge_init(&json)).await?)
+    parse_account(&settle(bridge_init(&config.to_json())).await?)
 }
 
 /// Signs in without showing anything, from the admin's existing Microsoft session.
