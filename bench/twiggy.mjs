@@ -29,6 +29,7 @@ function owner(raw) {
   // `<T as crate::Trait>::f`, `<crate::Type>::f`: the type's crate.
   const crate = name.match(/^<*&?(?:mut |dyn )*([A-Za-z_][A-Za-z0-9_]*)(?:::|>|\s)/)?.[1];
   if (!crate) return "other";
+  if (/^[A-Z]$/.test(crate)) return "generic impls (`<T as …>`)";
   if (["core", "alloc", "std", "__rustc", "char", "str", "u8", "usize", "i32", "u32", "u64", "f64", "bool"].includes(crate)) return "core + alloc + std";
   if (crate === "w365_appuser") return "w365_appuser (the app)";
   return crate;
