@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod batch;
+pub mod batched_round;
 pub mod cloud;
 pub mod dataverse;
 pub mod discovery;

@@ -151,15 +151,7 @@ pub fn encode(requests: &[HttpRequest], boundary: &str) -> Result<HttpRequest, B
 /// `expected` of them. The answer's own status is not looked at: whether a batch refused as a
 /// whole is worth reading is the caller's decision.
 pub fn decode(answer: &HttpResponse, expected: usize) -> Result<Vec<HttpResponse>, BatchError> {
-    let content_type = answer.header("Content-Type");
-    let boundary =
-        content_type
-            .and_then(multipart_boundary)
-            .ok_or_else(|| BatchError::NotMultipart {
-                content_type: content_type.map(str::to_owned),
-            })?;
-    let mut responses = Vec::with_capacity(expected);
-    read_multipart(&answer.body, &boundary, &mut responses, 0)?;
+    let responses = decode_parts(answer)?;
     if responses.len() != expected {
         return Err(BatchError::PartCount {
             expected,
@@ -167,6 +159,28 @@ pub fn decode(answer: &HttpResponse, expected: usize) -> Result<Vec<HttpResponse
         });
     }
     Ok(responses)
+}
+
+/// The responses a `$batch` answer holds, however many: an answer that stopped at its first
+/// error (sent without `odata.continue-on-error`, or a service that ignored it) holds the
+/// responses up to that error, and the requests after it were not carried out.
+pub fn decode_parts(answer: &HttpResponse) -> Result<Vec<HttpResponse>, BatchError> {
+    let content_type = answer.header("Content-Type");
+    let boundary =
+        content_type
+            .and_then(multipart_boundary)
+            .ok_or_else(|| BatchError::NotMultipart {
+                content_type: content_type.map(str::to_owned),
+            })?;
+    let mut responses = Vec::new();
+    read_multipart(&answer.body, &boundary, &mut responses, 0)?;
+    Ok(responses)
+}
+
+/// The Web API service root a request is for (`https://host/api/data/v9.2`), when it is a
+/// Dataverse Web API request: requests that share it and their token may share a `$batch`.
+pub fn service_root_of(url: &str) -> Option<&str> {
+    service_root(url).map(|r| r.root)
 }
 
 /// Where a Web API URL's service root ends: `https://host/api/data/v9.2` (the origin's length
