@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  appUser, assertOnlyCloudHosts, envRow, environment, openDashboard, openEnvironment, openSession, screenshot,
+  US_APP_ID, appUser, assertOnlyCloudHosts, envRow, environment, openDashboard, openEnvironment, openSession, screenshot,
   tenantWrites, waitForOutcome,
 } from "./support.mjs";
 
@@ -49,7 +49,7 @@ test("not-consented: the vendor app's admin-consent link is shown, and nothing i
   const href = new URL(await link.getAttribute("href"));
   assert.equal(href.origin, "https://login.microsoftonline.com");
   assert.match(href.pathname, new RegExp(`^/(${before.tenant.id}|${before.tenant.domain}|organizations)/adminconsent$`));
-  assert.equal(href.searchParams.get("client_id"), "e4b1a995-abe3-4350-a61c-65fccd32e8bd");
+  assert.equal(href.searchParams.get("client_id"), US_APP_ID);
   assert.equal(await page.getByTestId("apply").count(), 0, "no Apply is offered");
   await screenshot(page, "not-consented");
 

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  ASSOCIATE_ROLE, CREATE_USER, EU_APP_ID, US_APP_ID, appUser, assertConfigured, assertOnlyCloudHosts,
+  ASSOCIATE_ROLE, CREATE_USER, EU_APP_ID, US_APP_ID, WORK365_ROLES, appUser, assertConfigured, assertOnlyCloudHosts,
   environment, loggedRequests, openDashboard, openEnvironment, openSession, readPlan, tenantWrites,
   waitForOutcome,
   finishRun,
@@ -21,7 +21,7 @@ test("disabled-app-user: the application user is re-enabled and given the missin
   assert.equal(statuses[prod.id], "needs-setup");
   await openEnvironment(page, prod.id);
   const plan = await readPlan(page);
-  assert.deepEqual(plan.steps, ["enable", "assign:Work 365 Portal Service"]);
+  assert.deepEqual(plan.steps, ["enable", `assign:${WORK365_ROLES[1]}`]);
   await page.getByTestId("apply").click();
   assert.equal(await finishRun(page), "configured");
 

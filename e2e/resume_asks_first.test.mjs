@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CREATE_USER, assertAccessible, assertConfigured, environment, lastSeq, loggedRequests, openDashboard,
+  CREATE_USER, US_APP_ID, assertAccessible, assertConfigured, environment, lastSeq, loggedRequests, openDashboard,
   openSession, scenarioVariant, screenshot, tenantWrites, waitForDashboard,
 } from "./support.mjs";
 
@@ -87,7 +87,7 @@ test("a stored run that names another app id or an unknown environment is refuse
   const session = JSON.parse(Object.fromEntries(entries)[KEY]);
   const run = (changes) => ({
     operator: session.operator.upn, cloud: session.cloud, mode: "setup", batch: false,
-    environments: [prod.id], finished: [], data_center: "e4b1a995-abe3-4350-a61c-65fccd32e8bd",
+    environments: [prod.id], finished: [], data_center: US_APP_ID,
     plan_confirmed: true, saved_at_ms: Date.now(), ...changes,
   });
   const tampered = (stored) => entries.map(([k, v]) => [k, k === KEY ? JSON.stringify({ ...session, ...stored }) : v]);
@@ -123,7 +123,7 @@ test("a stored run older than an hour is offered for re-inspection only: the pla
   const session = JSON.parse(Object.fromEntries(entries)[KEY]);
   const old = {
     operator: session.operator.upn, cloud: session.cloud, mode: "setup", batch: false,
-    environments: [prod.id], finished: [], data_center: "e4b1a995-abe3-4350-a61c-65fccd32e8bd",
+    environments: [prod.id], finished: [], data_center: US_APP_ID,
     plan_confirmed: true, saved_at_ms: Date.now() - 2 * 3600_000,
   };
   await page.close();

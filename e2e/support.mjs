@@ -1,7 +1,7 @@
 // Shared harness for the end-to-end tests: starts the tenant emulator with a
 // scenario, and Debian's Chromium (through playwright-core) either mapped onto
 // the emulator with Microsoft's real host names, or plain (for the demo mode).
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { request as httpsRequest } from "node:https";
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -248,9 +248,17 @@ export const FINAL_ROW_STATUSES = [
   "not-installed", "no-access", "not-consented", "needs-setup", "configured", "blocked", "error", "unusable",
 ];
 
-export const WORK365_ROLES = ["Work 365 Service", "Work 365 Portal Service"];
-export const US_APP_ID = "e4b1a995-abe3-4350-a61c-65fccd32e8bd";
-export const EU_APP_ID = "5e56ae97-9be1-40d3-938b-99ea52175a30";
+/** The core's Work 365 preset (`cargo run -p w365-core --example preset`): app ids and role names are taken from it, never retyped. */
+export const PRESET = JSON.parse(execFileSync("cargo", ["run", "--quiet", "-p", "w365-core", "--example", "preset"], {
+  cwd: ROOT,
+  encoding: "utf8",
+  stdio: ["ignore", "pipe", "inherit"],
+}));
+/** The roles the application user must hold, in the preset's order (`Work 365 Service`, `Work 365 Portal Service`). */
+export const WORK365_ROLES = PRESET.roles;
+const appIdOf = (key) => PRESET.data_centers.find((d) => d.key === key).app_id;
+export const US_APP_ID = appIdOf("us");
+export const EU_APP_ID = appIdOf("eu");
 
 /**
  * Starts an emulator and a browser mapped onto it, opens a page, and registers

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  ASSOCIATE_ROLE, assertConfigured, assertOnlyCloudHosts, environment, finishRun, loggedRequests,
+  ASSOCIATE_ROLE, WORK365_ROLES, assertConfigured, assertOnlyCloudHosts, environment, finishRun, loggedRequests,
   openDashboard, openEnvironment, openSession, readPlan, screenshot, tenantWrites, waitForOutcome,
 } from "./support.mjs";
 
@@ -19,12 +19,12 @@ test("a disabled application user is enabled and confirmed before its role is as
   await openDashboard(page, emulator);
   await openEnvironment(page, prod.id);
   const plan = await readPlan(page);
-  assert.deepEqual(plan.steps, ["enable", "assign:Work 365 Portal Service"]);
+  assert.deepEqual(plan.steps, ["enable", `assign:${WORK365_ROLES[1]}`]);
   await page.getByTestId("apply").click();
 
   // While the enable is in flight, the role waits.
   await page.locator('[data-testid="step"][data-step="enable"][data-status="running"]').waitFor();
-  assert.equal(await page.locator('[data-testid="step"][data-step="assign:Work 365 Portal Service"]').getAttribute("data-status"), "pending");
+  assert.equal(await page.locator(`[data-testid="step"][data-step="assign:${WORK365_ROLES[1]}"]`).getAttribute("data-status"), "pending");
   await screenshot(page, "write-order-enable-first");
   assert.equal(await finishRun(page), "configured");
 
@@ -62,6 +62,6 @@ test("undo removes the roles before it disables the user", async (t) => {
   assert.ok(writes.every((w) => w.status === 204));
   const steps = await page.getByTestId("step").evaluateAll((els) => els.map((e) => e.dataset.step));
   assert.deepEqual(steps.filter((s) => s !== "inspect" && s !== "verify"),
-    ["remove:Work 365 Service", "remove:Work 365 Portal Service", "disable"]);
+    [...WORK365_ROLES.map((role) => `remove:${role}`), "disable"]);
   assertOnlyCloudHosts(assert, browser, emulator);
 });

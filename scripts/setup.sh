@@ -7,11 +7,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 
-# The wasm-bindgen CLI must match the crate in Cargo.lock exactly.
+# The wasm-bindgen CLI must match the crate in Cargo.lock exactly (pinned in Cargo.toml;
+# trunk takes the same version from Cargo.lock).
 wasm_bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
 }
 TRUNK_VERSION=0.21.14
+# Formats the inside of view! macros; scripts/test.sh checks it.
+LEPTOSFMT_VERSION=0.1.33
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
@@ -35,6 +38,11 @@ fi
 if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
   say "installing trunk $TRUNK_VERSION (about 11 minutes, once)"
   cargo install --locked --quiet trunk --version "=$TRUNK_VERSION"
+fi
+
+if [ "$(leptosfmt --version 2>/dev/null | awk '{print $2}')" != "$LEPTOSFMT_VERSION" ]; then
+  say "installing leptosfmt $LEPTOSFMT_VERSION (a few minutes, once)"
+  cargo install --locked --quiet leptosfmt --version "=$LEPTOSFMT_VERSION"
 fi
 
 # npm ci only when package-lock.json changed since the last install.

@@ -7,8 +7,10 @@ source scripts/setup.sh
 
 step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*"; }
 
-step "format and lints"
+step "format, lints and layout"
 cargo fmt --all --check
+leptosfmt --quiet --check src tests
+bash scripts/check_layout.sh
 cargo clippy --quiet -p w365-core -p w365-emulator -p w365-wasm-split --all-targets -- -D warnings
 cargo clippy --quiet -p w365-appuser --target wasm32-unknown-unknown --all-targets -- -D warnings
 

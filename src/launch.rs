@@ -4,7 +4,7 @@
 use w365_core::ids::EnvironmentId;
 
 /// The environment named by `?env=` in the page's address, if any.
-pub fn preselected_environment() -> Option<String> {
+pub fn preselected_environment() -> Option<EnvironmentId> {
     let search = web_sys::window()?.location().search().ok()?;
     environment_in_query(&search)
 }
@@ -12,12 +12,10 @@ pub fn preselected_environment() -> Option<String> {
 /// `env` of a query string (`?env=…&…`), canonical, when it is an EnvironmentId (a GUID,
 /// `Default-{GUID}` in any case, or another id of `[A-Za-z0-9._-]`); anything else is ignored,
 /// not reported.
-pub fn environment_in_query(search: &str) -> Option<String> {
+pub fn environment_in_query(search: &str) -> Option<EnvironmentId> {
     let value = search
         .trim_start_matches('?')
         .split('&')
         .find_map(|pair| pair.strip_prefix("env="))?;
-    EnvironmentId::parse(value)
-        .ok()
-        .map(|id| id.as_str().to_owned())
+    EnvironmentId::parse(value).ok()
 }

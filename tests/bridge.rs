@@ -1,6 +1,9 @@
 //! The browser glue, tested in Chromium: the real bundled MSAL.js behind the bridge,
 //! and the configuration the app derives from `config.json`.
 #![cfg(target_arch = "wasm32")]
+// Test code may unwrap; clippy does not see `#[wasm_bindgen_test]` functions as tests
+// (clippy.toml's `allow-unwrap-in-tests` covers `#[test]` only).
+#![allow(clippy::unwrap_used)]
 
 use w365_appuser::api::transport::scope_for;
 use w365_appuser::auth::{extension_redirect_uri, msal_config};
@@ -287,7 +290,9 @@ async fn real_msal_starts_with_nobody_signed_in_and_refuses_tokens() {
 
 #[wasm_bindgen_test]
 fn extension_launch_preselects_only_an_environment_id() {
-    use w365_appuser::launch::environment_in_query;
+    // The id as text, canonical (the `data-env-id` value).
+    let environment_in_query =
+        |q: &str| w365_appuser::launch::environment_in_query(q).map(|id| id.to_string());
     let id = "e5f98260-3636-4c31-8674-8c031e0a2be2";
     assert_eq!(
         environment_in_query(&format!("?env={id}")).as_deref(),

@@ -1,6 +1,9 @@
 //! The fetch transport in Chromium: response bodies are capped (from `Content-Length` before
 //! reading, else while reading), and a token is never attached to a URL off its resource.
 #![cfg(target_arch = "wasm32")]
+// Test code may unwrap; clippy does not see `#[wasm_bindgen_test]` functions as tests
+// (clippy.toml's `allow-unwrap-in-tests` covers `#[test]` only).
+#![allow(clippy::unwrap_used)]
 
 use w365_appuser::api::transport::{read_capped, BrowserTransport};
 use w365_core::cloud::Cloud;

@@ -1,31 +1,31 @@
-//! The UI's own logic, tested in Chromium: row status from a run record, filter and sort, the
-//! live step list, the run record's sessionStorage round trip, the prompter's answer channel.
+//! The app's own logic, tested in Chromium: filter and sort, what the live region announces
+//! as a run's snapshot moves on, the run record's sessionStorage round trip, the prompter's
+//! answer channel, and how a run's end reads in its row. The row verdict and the step list are
+//! the core's, tested natively (`crates/core/tests/row_verdict.rs`, `run_view.rs`).
 #![cfg(target_arch = "wasm32")]
+// Test code may unwrap; clippy does not see `#[wasm_bindgen_test]` functions as tests
+// (clippy.toml's `allow-unwrap-in-tests` covers `#[test]` only).
+#![allow(clippy::unwrap_used)]
 
 use futures_util::FutureExt;
 use leptos::prelude::*;
 use w365_appuser::cloud_choice;
+use w365_appuser::run::batch::note_lock_wait;
 use w365_appuser::run::guide_progress;
 use w365_appuser::run::prompter::UiPrompter;
+use w365_appuser::run::session::RunEnd;
+use w365_appuser::run::setup::announcement;
 use w365_appuser::run::store::{self, Saved, Slot};
 use w365_appuser::ui::dashboard::filter::{visible, RowKey, SortKey};
-use w365_appuser::ui::dashboard::row_status::{AppUserState, RowInfo, RowStatus};
-use w365_appuser::ui::environment::steps::{StepBoard, StepStatus};
-use w365_appuser::ui::session::RunEnd;
 use w365_core::cloud::Cloud;
-use w365_core::dataverse::solutions::Solution;
-use w365_core::dataverse::Dataverse;
 use w365_core::driver::Prompter;
-use w365_core::error::Remedy;
-use w365_core::ids::{AppId, BusinessUnitId, RoleId, SystemUserId};
-use w365_core::preset::WORK365_US_APP_ID;
-use w365_core::procedure::assessment::{
-    Assessment, BlockReason, Plan, PlannedWrite, ProductFinding, VersionVerdict,
-};
-use w365_core::procedure::inspection::Inspection;
+use w365_core::ids::{AppId, BusinessUnitId, EnvironmentId, RoleId};
+use w365_core::preset::{WORK365_PORTAL_ROLE, WORK365_SERVICE_ROLE, WORK365_US_APP_ID};
+use w365_core::procedure::assessment::{Plan, PlannedWrite};
 use w365_core::procedure::prompt::{Prompt, PromptAnswer};
-use w365_core::procedure::{Mode, Outcome};
+use w365_core::procedure::{Mode, Outcome, RunStage, RunView, RunWait, WaitReason};
 use w365_core::record::{EnvironmentRef, EnvironmentRun, Operator};
+use w365_core::row::RowStatus;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -59,6 +59,7 @@ fn run_with(outcome: Outcome) -> EnvironmentRun {
         round_trips: 0,
         requests: 0,
         outcome: Some(outcome),
+        unexpected_inputs: Vec::new(),
     }
 }
 
@@ -75,165 +76,14 @@ fn plan() -> Plan {
             },
             PlannedWrite::AssignRole {
                 role_id: RoleId::parse(&guid(2)).unwrap(),
-                role_name: "Work 365 Service".into(),
+                role_name: WORK365_SERVICE_ROLE.into(),
             },
             PlannedWrite::AssignRole {
                 role_id: RoleId::parse(&guid(3)).unwrap(),
-                role_name: "Work 365 Portal Service".into(),
+                role_name: WORK365_PORTAL_ROLE.into(),
             },
         ],
     }
-}
-
-#[wasm_bindgen_test]
-fn each_assessment_maps_to_its_documented_row_status() {
-    let stopped = |assessment| run_with(Outcome::Stopped { assessment });
-    let cases = [
-        (
-            stopped(Assessment::NotInstalled {
-                found: None,
-                remedy: Remedy::TryLater,
-            }),
-            "not-installed",
-        ),
-        (
-            stopped(Assessment::CallerLacksPrivileges {
-                remedy: Remedy::NotSystemAdministrator,
-            }),
-            "no-access",
-        ),
-        (
-            stopped(Assessment::VendorNotConsented {
-                app_id: AppId::parse(WORK365_US_APP_ID).unwrap(),
-                remedy: Remedy::ConsentVendorApp {
-                    consent_url: "https://login/adminconsent".into(),
-                },
-            }),
-            "not-consented",
-        ),
-        (
-            stopped(Assessment::NeedsSetup { plan: plan() }),
-            "needs-setup",
-        ),
-        (run_with(Outcome::Cancelled), "error"),
-    ];
-    for (run, expected) in cases {
-        let info = RowInfo::from_run(&run, None);
-        assert_eq!(info.status.key(), expected, "{:?}", run.outcome);
-        assert!(!info.reason.is_empty());
-    }
-    // Without an inspection nothing is known about the product and no user is present.
-    let info = RowInfo::from_run(&run_with(Outcome::Cancelled), None);
-    assert_eq!(info.product, None);
-    assert_eq!(info.version_text(), "not inspected");
-    assert_eq!(info.app_user, AppUserState::Absent);
-}
-
-#[wasm_bindgen_test]
-fn a_disabled_environment_s_row_is_blocked_not_inspected_and_says_what_to_do() {
-    let run = run_with(Outcome::Stopped {
-        assessment: Assessment::Blocked {
-            reason: BlockReason::EnvironmentDisabled,
-            remedy: Remedy::EnableEnvironment,
-        },
-    });
-    let info = RowInfo::from_run(&run, None);
-    assert_eq!(info.status, RowStatus::Blocked);
-    assert!(!info.inspected);
-    assert!(info.reason.contains("disabled"), "{}", info.reason);
-    assert!(info
-        .remedy
-        .as_deref()
-        .is_some_and(|r| r.contains("Power Platform admin center") && r.contains("Re-enable")));
-    assert_eq!(info.version_text(), "not inspected");
-}
-
-#[wasm_bindgen_test]
-fn the_version_column_names_its_solution_or_warns_that_it_is_unknown() {
-    let finding = |version: Option<&str>, verdict| ProductFinding {
-        product: "Work 365".into(),
-        required: "3.5".into(),
-        roles_found: true,
-        solutions: Vec::new(),
-        version_from: version.map(|v| Solution {
-            uniquename: "w365_Core".into(),
-            friendlyname: Some("Work 365 Core Solution".into()),
-            version: Some(v.into()),
-        }),
-        version: version.map(str::to_owned),
-        verdict,
-    };
-    let mut run = run_with(Outcome::Cancelled);
-    run.requests = 9;
-    run.inspection = Some(Inspection {
-        product: Some(finding(Some("3.6.0.3"), VersionVerdict::Sufficient)),
-        ..Inspection::default()
-    });
-    let info = RowInfo::from_run(&run, None);
-    assert_eq!(info.version_text(), "3.6.0.3");
-    assert_eq!(
-        info.version_source().as_deref(),
-        Some("read from solution w365_Core (“Work 365 Core Solution”)")
-    );
-    assert_eq!(info.version_note(), None);
-    run.inspection = Some(Inspection {
-        product: Some(finding(None, VersionVerdict::Unknown)),
-        ..Inspection::default()
-    });
-    let info = RowInfo::from_run(&run, None);
-    assert_eq!(info.version_text(), "installed, version unknown");
-    assert_eq!(info.version_source(), None);
-    assert!(info
-        .version_note()
-        .is_some_and(|n| n.contains("3.5 or later")));
-}
-
-#[wasm_bindgen_test]
-fn after_writes_the_row_shows_the_read_back_not_the_inspection() {
-    let evidence = w365_core::procedure::assessment::Evidence {
-        user_id: SystemUserId::parse(&guid(9)).unwrap(),
-        app_id: AppId::parse(WORK365_US_APP_ID).unwrap(),
-        business_unit_id: None,
-        business_unit_name: None,
-        enabled: true,
-        roles: Vec::new(),
-        missing_roles: vec!["Work 365 Portal Service".into()],
-        read_at_ms: 1,
-    };
-    let mut run = run_with(Outcome::Configured {
-        evidence: evidence.clone(),
-        already: false,
-    });
-    run.evidence = Some(evidence);
-    let info = RowInfo::from_run(&run, None);
-    assert_eq!(info.status, RowStatus::Configured);
-    assert_eq!(info.app_user, AppUserState::Present);
-    assert_eq!(
-        info.roles,
-        vec![
-            ("Work 365 Service".to_owned(), true),
-            ("Work 365 Portal Service".to_owned(), false)
-        ]
-    );
-}
-
-#[wasm_bindgen_test]
-fn a_refused_read_as_non_administrator_is_no_access_with_the_remedy() {
-    let run = run_with(Outcome::Failed {
-        error: w365_core::procedure::ProcedureError::Api {
-            step: "read who is signed in".into(),
-            error: w365_core::error::ApiError::Refused {
-                status: 403,
-                code: None,
-                message: None,
-                retry_after_s: None,
-            },
-            remedy: Remedy::NotSystemAdministrator,
-        },
-    });
-    let info = RowInfo::from_run(&run, None);
-    assert_eq!(info.status, RowStatus::NoAccess);
-    assert!(info.remedy.unwrap().contains("System Administrator"));
 }
 
 #[wasm_bindgen_test]
@@ -261,81 +111,105 @@ fn filter_matches_name_or_address_and_sorts_what_needs_the_admin_first() {
     assert_eq!(RowStatus::from_key("all"), None);
 }
 
+fn snapshot() -> RunView {
+    RunView {
+        environment: env(),
+        mode: Mode::Setup,
+        stage: RunStage::Inspect,
+        plan: None,
+        question: None,
+        wait: None,
+        evidence: None,
+        product: None,
+        steps: Vec::new(),
+        outcome: None,
+    }
+}
+
 #[wasm_bindgen_test]
-fn steps_follow_the_writes_and_settle_from_the_record() {
-    let dv = Dataverse::new(ORIGIN);
-    let mut board = StepBoard::inspecting();
-    assert_eq!(board.steps[0].status, StepStatus::Running);
-    board.set_plan(&plan());
-    let keys: Vec<_> = board.steps.iter().map(|s| s.key.as_str()).collect();
+fn the_live_region_announces_what_a_new_snapshot_brings_once() {
+    let inspecting = snapshot();
+    assert_eq!(announcement(None, &inspecting), None);
+    let asked = RunView {
+        stage: RunStage::ConfirmPlan,
+        plan: Some(plan()),
+        question: Some(Prompt::ConfirmPlan { plan: plan() }),
+        ..snapshot()
+    };
     assert_eq!(
-        keys,
-        [
-            "inspect",
-            "create",
-            "assign:Work 365 Service",
-            "assign:Work 365 Portal Service",
-            "verify"
-        ]
+        announcement(Some(&inspecting), &asked).as_deref(),
+        Some("The plan is ready: 3 write(s).")
     );
-    let create = dv.create_app_user(
-        &AppId::parse(WORK365_US_APP_ID).unwrap(),
-        &BusinessUnitId::parse(&guid(1)).unwrap(),
-    );
-    board.on_sent(&create);
-    assert_eq!(board.steps[1].status, StepStatus::Running);
-    board.on_answered(&create, Some(204));
-    assert_eq!(board.steps[1].status, StepStatus::Done);
-    let user = SystemUserId::parse(&guid(9)).unwrap();
-    let assign = dv.associate_role(&user, &RoleId::parse(&guid(3)).unwrap());
-    board.on_sent(&assign);
-    assert_eq!(board.steps[3].status, StepStatus::Running);
-    assert_eq!(board.steps[2].status, StepStatus::Pending);
-    // A doubtful answer stays running until the read-back decides.
-    board.on_answered(&assign, None);
-    assert_eq!(board.steps[3].status, StepStatus::Running);
-    board.verified();
-    let statuses: Vec<_> = board.steps.iter().map(|s| s.status).collect();
+    // The same question, seen again: nothing new to say.
+    assert_eq!(announcement(Some(&asked), &asked), None);
+    let throttled = RunView {
+        wait: Some(RunWait::Timer {
+            until_ms: 5_000,
+            reason: WaitReason::Throttled { retry_after_s: 5 },
+        }),
+        ..snapshot()
+    };
     assert_eq!(
-        statuses,
-        [
-            StepStatus::Done,
-            StepStatus::Done,
-            StepStatus::Skipped,
-            StepStatus::Done,
-            StepStatus::Done
-        ]
+        announcement(Some(&inspecting), &throttled).as_deref(),
+        Some("Throttled by Dataverse; continuing in 5 seconds.")
+    );
+    let locked = RunView {
+        stage: RunStage::Lock,
+        wait: Some(RunWait::Lock { since_ms: 1 }),
+        ..snapshot()
+    };
+    assert!(announcement(Some(&inspecting), &locked).is_some_and(|t| t.contains("Another tab")));
+    assert_eq!(announcement(Some(&locked), &locked), None);
+    let guiding = RunView {
+        stage: RunStage::Guide,
+        question: Some(Prompt::GuideStep {
+            index: 1,
+            total: 4,
+            text: "Open Work 365's settings".into(),
+            deep_link: None,
+            app_id: AppId::parse(WORK365_US_APP_ID).unwrap(),
+            evidence: None,
+        }),
+        ..snapshot()
+    };
+    assert_eq!(
+        announcement(Some(&asked), &guiding).as_deref(),
+        Some("Verified. Switch Work 365: step 2 of 4.")
     );
 }
 
 #[wasm_bindgen_test]
-fn a_failed_run_marks_the_step_in_flight_failed() {
-    let mut board = StepBoard::inspecting();
-    board.finish(&run_with(Outcome::Failed {
-        error: w365_core::procedure::ProcedureError::Throttled { retry_after_s: 900 },
-    }));
-    assert_eq!(board.steps[0].status, StepStatus::Failed);
-}
-
-#[wasm_bindgen_test]
-fn a_write_on_its_way_at_a_cancel_is_shown_as_unknown_not_failed() {
-    let dv = Dataverse::new(ORIGIN);
-    let mut board = StepBoard::inspecting();
-    board.set_plan(&plan());
-    board.on_sent(&dv.create_app_user(
-        &AppId::parse(WORK365_US_APP_ID).unwrap(),
-        &BusinessUnitId::parse(&guid(1)).unwrap(),
-    ));
-    board.finish(&run_with(Outcome::Failed {
-        error: w365_core::procedure::ProcedureError::CancelledWithWritesInDoubt {
-            writes: vec!["create the application user".into()],
+fn the_batch_lists_an_environment_as_waiting_for_a_lock_exactly_while_its_snapshot_says_so() {
+    let owner = Owner::new();
+    owner.set();
+    let waits = RwSignal::new(Vec::<EnvironmentRef>::new());
+    let waiting = RunView {
+        stage: RunStage::Lock,
+        wait: Some(RunWait::Lock { since_ms: 1 }),
+        ..snapshot()
+    };
+    note_lock_wait(waits, &waiting);
+    note_lock_wait(waits, &waiting);
+    assert_eq!(waits.get_untracked(), vec![env()], "listed once");
+    let other = RunView {
+        environment: EnvironmentRef {
+            name: "Fabrikam".into(),
+            url: "https://fabrikam.crm.dynamics.com".into(),
+            ..env()
         },
-    }));
-    let statuses: Vec<_> = board.steps.iter().map(|s| s.status.key()).collect();
-    assert_eq!(
-        statuses,
-        ["done", "unknown", "skipped", "skipped", "skipped"]
+        ..waiting.clone()
+    };
+    note_lock_wait(waits, &other);
+    assert_eq!(waits.get_untracked().len(), 2);
+    // The lock was granted: the run writes now.
+    note_lock_wait(
+        waits,
+        &RunView {
+            stage: RunStage::Write,
+            ..snapshot()
+        },
     );
+    assert_eq!(waits.get_untracked(), vec![other.environment]);
 }
 
 #[wasm_bindgen_test]
@@ -430,15 +304,17 @@ async fn cancel_wakes_a_waiting_prompt_and_stops_the_run() {
 
 #[wasm_bindgen_test]
 fn guide_progress_and_cloud_choice_survive_a_reload_and_are_forgotten() {
-    guide_progress::save("env-a", 2);
-    assert_eq!(guide_progress::confirmed("env-a"), 2);
+    let env_a = EnvironmentId::parse("env-a").unwrap();
+    let env_b = EnvironmentId::parse("env-b").unwrap();
+    guide_progress::save(&env_a, 2);
+    assert_eq!(guide_progress::confirmed(&env_a), 2);
     assert_eq!(
-        guide_progress::confirmed("env-b"),
+        guide_progress::confirmed(&env_b),
         0,
         "another environment's progress is not resumed"
     );
     guide_progress::clear();
-    assert_eq!(guide_progress::confirmed("env-a"), 0);
+    assert_eq!(guide_progress::confirmed(&env_a), 0);
 
     let offered = [Cloud::Public, Cloud::GccHigh];
     assert_eq!(cloud_choice::remembered(&offered), None);
@@ -500,48 +376,4 @@ async fn one_sign_in_answers_every_run_waiting_for_it_in_every_prompter() {
     assert!(a.is_err() && b.is_err() && c.is_err());
     assert!(batch.renewal().get_untracked().is_empty());
     assert!(view.renewal().get_untracked().is_empty());
-}
-
-#[wasm_bindgen_test]
-fn unknown_vendor_consent_is_listed_for_the_chosen_data_center_or_every_one_asked() {
-    use w365_core::graph::Consent;
-    use w365_core::preset::WORK365_EU_APP_ID;
-    use w365_core::procedure::inspection::Inspection;
-    let us = AppId::parse(WORK365_US_APP_ID).unwrap();
-    let eu = AppId::parse(WORK365_EU_APP_ID).unwrap();
-    let unknown = || Consent::Unknown {
-        reason: "no Microsoft Graph token without a sign-in: AADSTS65001".into(),
-    };
-    let mut run = run_with(Outcome::Stopped {
-        assessment: Assessment::NeedsSetup { plan: plan() },
-    });
-    run.inspection = Some(Inspection {
-        consent: vec![(us.clone(), unknown()), (eu.clone(), unknown())],
-        ..Inspection::default()
-    });
-    // No data center chosen yet: both apps Graph could not tell about.
-    let info = RowInfo::from_run(&run, None);
-    let apps: Vec<_> = info
-        .consent_unknown
-        .iter()
-        .map(|c| c.app_id.clone())
-        .collect();
-    assert_eq!(apps, [us.clone(), eu.clone()]);
-    assert!(info.consent_unknown[0].reason.contains("AADSTS65001"));
-    assert_eq!(info.consent_unknown[0].label, "United States");
-    // Chosen: that one only.
-    run.data_center = Some(eu.clone());
-    let info = RowInfo::from_run(&run, None);
-    let apps: Vec<_> = info
-        .consent_unknown
-        .iter()
-        .map(|c| c.app_id.clone())
-        .collect();
-    assert_eq!(apps, std::slice::from_ref(&eu));
-    // Known consent is no note.
-    run.inspection = Some(Inspection {
-        consent: vec![(eu, Consent::Absent)],
-        ..Inspection::default()
-    });
-    assert!(RowInfo::from_run(&run, None).consent_unknown.is_empty());
 }

@@ -6,6 +6,7 @@
 //! nothing of the sign-in.
 
 use serde::{Deserialize, Serialize};
+use w365_core::ids::EnvironmentId;
 
 use super::tab_storage;
 
@@ -14,23 +15,24 @@ pub const KEY: &str = "w365-appuser.guide";
 
 #[derive(Serialize, Deserialize)]
 struct Progress {
-    environment_id: String,
+    /// Validated again when read back: storage is outside data.
+    environment_id: EnvironmentId,
     confirmed: usize,
 }
 
 /// Guide steps confirmed in `environment_id`'s run (0 when none, or another environment's).
-pub fn confirmed(environment_id: &str) -> usize {
+pub fn confirmed(environment_id: &EnvironmentId) -> usize {
     tab_storage::get(KEY)
         .and_then(|text| serde_json::from_str::<Progress>(&text).ok())
-        .filter(|p| p.environment_id == environment_id)
+        .filter(|p| p.environment_id == *environment_id)
         .map_or(0, |p| p.confirmed)
 }
 
 /// Notes that `confirmed` steps are confirmed (see [`tab_storage`] for why a failure is
 /// ignored).
-pub fn save(environment_id: &str, confirmed: usize) {
+pub fn save(environment_id: &EnvironmentId, confirmed: usize) {
     let progress = Progress {
-        environment_id: environment_id.to_owned(),
+        environment_id: environment_id.clone(),
         confirmed,
     };
     if let Ok(text) = serde_json::to_string(&progress) {

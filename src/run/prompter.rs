@@ -14,9 +14,10 @@ use leptos::prelude::*;
 use w365_core::cloud::CloudEndpoints;
 use w365_core::driver::Prompter;
 use w365_core::procedure::prompt::{Prompt, PromptAnswer};
-use w365_core::procedure::{Command, LockGrant, LockName};
+use w365_core::procedure::{LockGrant, LockName, RunView};
 use w365_core::record::EnvironmentRef;
 
+use super::cancel::Cancel;
 use super::locks::{self, HeldLock, Waiting};
 use crate::api::transport::scope_for;
 use crate::bridge::msal;
@@ -32,25 +33,21 @@ pub struct Question {
     pub prompt: Prompt,
 }
 
-/// Sees every command as the driver issues it.
-pub type Observer = Box<dyn Fn(&EnvironmentRef, &Command)>;
+/// Sees the core's snapshot of the run after every command (what a screen shows of it).
+pub type ViewSink = Box<dyn Fn(&RunView)>;
 
 struct Inner {
     questions: RwSignal<Vec<Question>>,
     waiting: RefCell<Vec<(u32, oneshot::Sender<PromptAnswer>)>>,
     next_id: Cell<u32>,
-    cancelled: Cell<bool>,
-    /// Runs waiting for a cancel (the driver races each step against it).
-    on_cancel: RefCell<Vec<oneshot::Sender<()>>>,
+    cancel: Cancel,
     /// The resource of each run waiting for the admin to sign in again.
     renewal: RwSignal<Vec<String>>,
     renewal_answers: RefCell<Vec<oneshot::Sender<Result<(), String>>>>,
-    /// Environments waiting for another tab to give their write lock back.
-    lock_waits: RwSignal<Vec<EnvironmentRef>>,
     waiting_locks: RefCell<Vec<(LockName, Waiting)>>,
     held_locks: RefCell<Vec<(LockName, HeldLock)>>,
     endpoints: Option<CloudEndpoints>,
-    observer: Option<Observer>,
+    on_view: Option<ViewSink>,
 }
 
 thread_local! {
@@ -78,22 +75,20 @@ pub struct UiPrompter {
 }
 
 impl UiPrompter {
-    /// A prompter; `endpoints` to renew tokens (None: renewal always fails), `observer` sees
-    /// every command (live progress).
-    pub fn new(endpoints: Option<CloudEndpoints>, observer: Option<Observer>) -> Self {
+    /// A prompter; `endpoints` to renew tokens (None: renewal always fails), `on_view` gets the
+    /// run's snapshot after every command (live progress).
+    pub fn new(endpoints: Option<CloudEndpoints>, on_view: Option<ViewSink>) -> Self {
         let inner = Rc::new(Inner {
             questions: RwSignal::new(Vec::new()),
             waiting: RefCell::new(Vec::new()),
             next_id: Cell::new(1),
-            cancelled: Cell::new(false),
-            on_cancel: RefCell::new(Vec::new()),
+            cancel: Cancel::default(),
             renewal: RwSignal::new(Vec::new()),
             renewal_answers: RefCell::new(Vec::new()),
-            lock_waits: RwSignal::new(Vec::new()),
             waiting_locks: RefCell::new(Vec::new()),
             held_locks: RefCell::new(Vec::new()),
             endpoints,
-            observer,
+            on_view,
         });
         PROMPTERS.with(|all| all.borrow_mut().push(Rc::downgrade(&inner)));
         Self { inner }
@@ -108,11 +103,6 @@ impl UiPrompter {
     /// (reactive; empty when no run waits).
     pub fn renewal(&self) -> Signal<Vec<String>> {
         self.inner.renewal.into()
-    }
-
-    /// Environments waiting because another tab holds their write lock (reactive).
-    pub fn lock_waits(&self) -> Signal<Vec<EnvironmentRef>> {
-        self.inner.lock_waits.into()
     }
 
     /// Answers question `id`; unknown ids (already answered) are ignored.
@@ -144,10 +134,7 @@ impl UiPrompter {
     /// Stops the run at once: the request, wait, question or renewal it is awaiting is dropped
     /// (a fetch in flight is aborted) and nothing further is sent.
     pub fn cancel(&self) {
-        self.inner.cancelled.set(true);
-        for waiter in self.inner.on_cancel.borrow_mut().drain(..) {
-            let _ = waiter.send(());
-        }
+        self.inner.cancel.cancel();
         // Dropping the senders wakes every waiting `ask` and renewal.
         self.inner.waiting.borrow_mut().clear();
         self.inner.renewal_answers.borrow_mut().clear();
@@ -157,12 +144,11 @@ impl UiPrompter {
         }
         self.inner.questions.try_set(Vec::new());
         self.inner.renewal.try_set(Vec::new());
-        self.inner.lock_waits.try_set(Vec::new());
     }
 
     /// Allows a new run after a cancel.
     pub fn reset(&self) {
-        self.inner.cancelled.set(false);
+        self.inner.cancel.reset();
     }
 }
 
@@ -184,7 +170,7 @@ impl Prompter for UiPrompter {
             // The page went away or the run was cancelled: any answer will do, because the
             // driver sees the cancel before it acts on it.
             Err(_) => {
-                self.inner.cancelled.set(true);
+                self.inner.cancel.cancel();
                 PromptAnswer::Decline
             }
         }
@@ -202,7 +188,7 @@ impl Prompter for UiPrompter {
         }
         // Only the admin can sign in now. A popup needs a click, so the run waits for
         // `sign-in-again`, with every other run that waits for it; nothing it did is lost.
-        if self.inner.cancelled.get() {
+        if self.inner.cancel.is_cancelled() {
             return Err("the run was cancelled".into());
         }
         let (sender, receiver) = oneshot::channel();
@@ -221,31 +207,20 @@ impl Prompter for UiPrompter {
     }
 
     fn is_cancelled(&self) -> bool {
-        self.inner.cancelled.get()
+        self.inner.cancel.is_cancelled()
     }
 
     async fn cancelled(&self) {
-        if self.inner.cancelled.get() {
-            return;
-        }
-        let (sender, receiver) = oneshot::channel();
-        {
-            let mut waiters = self.inner.on_cancel.borrow_mut();
-            // Steps that finished dropped their receivers; keep the list to the live ones.
-            waiters.retain(|w| !w.is_canceled());
-            waiters.push(sender);
-        }
-        // Err would mean the sender was dropped unsent, which only `cancel` does (by sending).
-        let _ = receiver.await;
+        self.inner.cancel.cancelled().await;
     }
 
-    fn progress(&self, environment: &EnvironmentRef, command: &Command) {
-        if let Some(observe) = &self.inner.observer {
-            observe(environment, command);
+    fn view(&self, _environment: &EnvironmentRef, view: &RunView) {
+        if let Some(sink) = &self.inner.on_view {
+            sink(view);
         }
     }
 
-    async fn lock(&self, environment: &EnvironmentRef, lock: &LockName, wait: bool) -> LockGrant {
+    async fn lock(&self, _environment: &EnvironmentRef, lock: &LockName, wait: bool) -> LockGrant {
         if !wait {
             return match locks::try_acquire(lock.as_str()).await {
                 locks::Attempt::Held(held) => self.keep(lock, held),
@@ -253,7 +228,7 @@ impl Prompter for UiPrompter {
                 locks::Attempt::Unavailable => LockGrant::Unavailable,
             };
         }
-        if self.inner.cancelled.get() {
+        if self.inner.cancel.is_cancelled() {
             return LockGrant::Busy;
         }
         let (granted, waiting) = locks::acquire_waiting(lock.as_str());
@@ -261,17 +236,11 @@ impl Prompter for UiPrompter {
             .waiting_locks
             .borrow_mut()
             .push((lock.clone(), waiting));
-        self.inner
-            .lock_waits
-            .try_update(|w| w.push(environment.clone()));
         let held = granted.await;
         self.inner
             .waiting_locks
             .borrow_mut()
             .retain(|(name, _)| name != lock);
-        self.inner
-            .lock_waits
-            .try_update(|w| w.retain(|e| e != environment));
         match held {
             Some(held) => self.keep(lock, held),
             // Aborted (the run was cancelled, which the driver sees next).

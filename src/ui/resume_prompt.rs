@@ -1,8 +1,10 @@
 use leptos::prelude::*;
+use w365_core::ids::EnvironmentId;
 use w365_core::procedure::Mode;
 use w365_core::resume::ResumeOffer;
 
-use super::session::{RunStart, Screen, Session};
+use crate::run::batch::BatchRun;
+use crate::run::session::{RunStart, Screen, Session};
 use crate::run::store::Slot;
 
 /// Runs found in storage (a reload, a duplicated tab, a restored session): what was being done,
@@ -14,18 +16,34 @@ pub fn ResumePrompt() -> impl IntoView {
     let offers = session.resume_offers;
     let refusals = session.resume_refusals;
     view! {
-        <For each=move || offers.get() key=|(slot, o)| (*slot == Slot::Batch, o.pending.len(), o.age_ms)
-            children=move |(kind, offer)| view! { <Offer kind offer /> } />
+        <For
+            each=move || offers.get()
+            key=|(slot, o)| (*slot == Slot::Batch, o.pending.len(), o.age_ms)
+            children=move |(kind, offer)| view! { <Offer kind offer /> }
+        />
         {move || {
             let refused = refusals.get();
-            (!refused.is_empty()).then(|| view! {
-                <section class="error-panel" role="alert" data-testid="resume-refused">
-                    <h2 class="error-panel__title">"A run kept in this tab was not resumed"</h2>
-                    {refused.into_iter().map(|why| view! { <p class="error-panel__message">{why}</p> }).collect_view()}
-                    <button class="button" data-testid="resume-refused-dismiss"
-                        on:click=move |_| refusals.set(Vec::new())>"Dismiss"</button>
-                </section>
-            })
+            (!refused.is_empty())
+                .then(|| {
+                    view! {
+                        <section class="error-panel" role="alert" data-testid="resume-refused">
+                            <h2 class="error-panel__title">
+                                "A run kept in this tab was not resumed"
+                            </h2>
+                            {refused
+                                .into_iter()
+                                .map(|why| view! { <p class="error-panel__message">{why}</p> })
+                                .collect_view()}
+                            <button
+                                class="button"
+                                data-testid="resume-refused-dismiss"
+                                on:click=move |_| refusals.set(Vec::new())
+                            >
+                                "Dismiss"
+                            </button>
+                        </section>
+                    }
+                })
         }}
     }
 }
@@ -34,16 +52,14 @@ pub fn ResumePrompt() -> impl IntoView {
 fn Offer(kind: Slot, offer: ResumeOffer) -> impl IntoView {
     let slot = kind;
     let session = Session::get();
+    let batch = expect_context::<BatchRun>();
     let forget_offer = move || {
         session
             .resume_offers
             .update(|o| o.retain(|(s, _)| *s != slot));
     };
-    let pending_ids: Vec<String> = offer
-        .pending
-        .iter()
-        .filter_map(|e| e.id.as_ref().map(ToString::to_string))
-        .collect();
+    let pending_ids: Vec<EnvironmentId> =
+        offer.pending.iter().filter_map(|e| e.id.clone()).collect();
     let continue_run = {
         let offer = offer.clone();
         let ids = pending_ids.clone();
@@ -69,7 +85,9 @@ fn Offer(kind: Slot, offer: ResumeOffer) -> impl IntoView {
                     session.announce(
                         "Continuing the batch: each environment is inspected again first.",
                     );
-                    session.resume_batch.set(Some(ids.clone()));
+                    // The core re-inspects each environment, so what was already written is
+                    // not written twice.
+                    batch.start(ids.clone());
                 }
             }
         }
@@ -135,30 +153,70 @@ fn Offer(kind: Slot, offer: ResumeOffer) -> impl IntoView {
     let title_id = format!("resume-title-{slot_key}");
     let labelled_by = title_id.clone();
     view! {
-        <section class="resume" data-testid="resume" role="region" aria-labelledby=labelled_by
-            data-slot=slot_key data-mode=mode
+        <section
+            class="resume"
+            data-testid="resume"
+            role="region"
+            aria-labelledby=labelled_by
+            data-slot=slot_key
+            data-mode=mode
             data-pending=offer.pending.len()
-            data-reinspect-only=if offer.reinspect_only { "true" } else { "false" }>
-            <h2 id=title_id class="resume__title">{offer.headline()}</h2>
+            data-reinspect-only=if offer.reinspect_only { "true" } else { "false" }
+        >
+            <h2 id=title_id class="resume__title">
+                {offer.headline()}
+            </h2>
             <p class="resume__what">{what}</p>
             <p class="resume__pending-title">
-                {if offer.finished > 0 { format!("Still pending ({} finished before):", offer.finished) } else { "Still pending:".to_owned() }}
+                {if offer.finished > 0 {
+                    format!("Still pending ({} finished before):", offer.finished)
+                } else {
+                    "Still pending:".to_owned()
+                }}
             </p>
             <ul class="resume__pending">
-                {offer.pending.iter().map(|e| view! {
-                    <li data-testid="resume-pending" data-env-id=e.id.as_ref().map(ToString::to_string).unwrap_or_default()>
-                        {e.name.clone()} " " <code>{e.url.clone()}</code>
-                    </li>
-                }).collect_view()}
+                {offer
+                    .pending
+                    .iter()
+                    .map(|e| {
+                        view! {
+                            <li
+                                data-testid="resume-pending"
+                                data-env-id=e
+                                    .id
+                                    .as_ref()
+                                    .map(ToString::to_string)
+                                    .unwrap_or_default()
+                            >
+                                {e.name.clone()}
+                                " "
+                                <code>{e.url.clone()}</code>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
             </ul>
             <div class="resume__actions">
-                {(!offer.reinspect_only).then(|| view! {
-                    <button class="button button--primary" data-testid="resume-continue" on:click=continue_run>
-                        {if offer.mode == Mode::Undo { "Continue the undo" } else { "Continue" }}
-                    </button>
-                })}
-                <button class="button" data-testid="resume-inspect" on:click=inspect_again>"Inspect again"</button>
-                <button class="button" data-testid="resume-dismiss" on:click=dismiss>"Dismiss"</button>
+                {(!offer.reinspect_only)
+                    .then(|| {
+                        view! {
+                            <button
+                                class="button button--primary"
+                                data-testid="resume-continue"
+                                on:click=continue_run
+                            >
+                                {if offer.mode == Mode::Undo {
+                                    "Continue the undo"
+                                } else {
+                                    "Continue"
+                                }}
+                            </button>
+                        }
+                    })} <button class="button" data-testid="resume-inspect" on:click=inspect_again>
+                    "Inspect again"
+                </button> <button class="button" data-testid="resume-dismiss" on:click=dismiss>
+                    "Dismiss"
+                </button>
             </div>
         </section>
     }

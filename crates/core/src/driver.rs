@@ -8,7 +8,7 @@
 
 use crate::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use crate::procedure::prompt::{Prompt, PromptAnswer};
-use crate::procedure::{Answer, Command, Input, LockGrant, LockName, Outcome, Procedure};
+use crate::procedure::{Answer, Command, Input, LockGrant, LockName, Outcome, Procedure, RunView};
 use crate::record::EnvironmentRef;
 use futures_util::future::{self, Either};
 use futures_util::pin_mut;
@@ -50,6 +50,10 @@ pub trait Prompter {
     }
     /// Sees every command as it is issued (for live progress, countdowns).
     fn progress(&self, _environment: &EnvironmentRef, _command: &Command) {}
+    /// Sees the run's snapshot after every command: what a screen shows of the run (its
+    /// stage, plan, question, wait, evidence and steps), so no caller has to work it out
+    /// from commands or requests.
+    fn view(&self, _environment: &EnvironmentRef, _view: &RunView) {}
     /// Takes `lock` (one per environment) for this run's writes: at once or `Busy` when
     /// `wait` is false; when it is true, once another holder gave it back (a cancel may end
     /// the wait with any answer). Without a lock manager: `Unavailable`, and the procedure
@@ -138,6 +142,7 @@ pub async fn drive<C: HttpClient, S: Sleeper, P: Prompter>(
             prompts.unlock(&lock);
         }
         prompts.progress(&env, &cmd);
+        prompts.view(&env, &machine.view());
         if prompts.is_cancelled() && !machine.is_done() {
             // `cmd` is not carried out: whatever it would have sent never went out.
             cmd = machine.handle(Input::CancelBeforeSending, sleeper.now_ms());

@@ -6,6 +6,7 @@
 //! replay any interleaving of answers and faults. [`driver::drive`] runs it over an
 //! [`http::HttpClient`] for callers that do have IO (the browser app, native tests).
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod batch;
 pub mod batched_round;
@@ -24,4 +25,5 @@ pub mod preset;
 pub mod procedure;
 pub mod record;
 pub mod resume;
+pub mod row;
 pub mod tenant_reads;

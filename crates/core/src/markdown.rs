@@ -68,6 +68,14 @@ fn span(text: &str, in_table: bool) -> String {
     format!("{fence}{pad}{text}{pad}{fence}")
 }
 
+impl RunRecord {
+    /// A Markdown report for people, safe to paste: tenant-supplied text cannot become
+    /// markup (see the module's notes).
+    pub fn to_markdown(&self) -> String {
+        report(self)
+    }
+}
+
 /// The whole run record as Markdown.
 pub fn report(record: &RunRecord) -> String {
     let mut md = String::new();
@@ -176,6 +184,19 @@ fn environment(md: &mut String, env: &EnvironmentRun) {
         let _ = writeln!(md, "\n### Waits\n");
         for w in &env.waits {
             let _ = writeln!(md, "- {} ms: {}", w.ms, literal(&w.reason));
+        }
+    }
+    if !env.unexpected_inputs.is_empty() {
+        // The caller's mistakes: inputs the run could not use (each changed nothing).
+        let _ = writeln!(md, "\n### Inputs the run could not use\n");
+        for u in &env.unexpected_inputs {
+            let _ = writeln!(
+                md,
+                "- {} while waiting for {} (at {} ms)",
+                literal(&u.input),
+                literal(&u.awaited),
+                u.at_ms
+            );
         }
     }
     if !env.confirmations.is_empty() {

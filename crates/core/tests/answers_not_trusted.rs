@@ -17,14 +17,25 @@ use w365_core::driver::{drive, Prompter};
 use w365_core::error::{ApiError, Remedy};
 use w365_core::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
 use w365_core::odata::MAX_PAGES;
-use w365_core::preset::WORK365_US_APP_ID as US;
+use w365_core::preset::{WORK365_SERVICE_ROLE, WORK365_US_APP_ID as US};
 use w365_core::procedure::prompt::{Prompt, PromptAnswer};
 use w365_core::procedure::{Outcome, Procedure, ProcedureError};
 use w365_core::record::EnvironmentRef;
 use w365_core::tenant_reads::TenantReads;
 
-const DISCO: &str = "https://globaldisco.crm.dynamics.com";
-const INSTANCES: &str = "https://globaldisco.crm.dynamics.com/api/discovery/v2.0/Instances";
+/// The public cloud's discovery service, from the core's cloud table.
+fn disco() -> String {
+    Cloud::Public.endpoints().discovery
+}
+
+fn instances() -> String {
+    format!("{}/api/discovery/v2.0/Instances", disco())
+}
+
+/// The discovery host without its scheme, to build look-alike addresses from.
+fn disco_host() -> String {
+    disco().trim_start_matches("https://").to_owned()
+}
 
 fn page_with_link(mut page: Value, link: &str) -> HttpResponse {
     page["@odata.nextLink"] = json!(link);
@@ -33,27 +44,29 @@ fn page_with_link(mut page: Value, link: &str) -> HttpResponse {
 
 #[tokio::test(flavor = "current_thread")]
 async fn discovery_refuses_a_next_link_off_its_origin_names_the_host_and_sends_nothing_there() {
+    let d = disco_host();
     for (link, host) in [
         (
-            "https://contoso.crm.dynamics.com/api/discovery/v2.0/Instances?$skiptoken=2",
-            "https://contoso.crm.dynamics.com",
+            "https://contoso.crm.dynamics.com/api/discovery/v2.0/Instances?$skiptoken=2".to_owned(),
+            "https://contoso.crm.dynamics.com".to_owned(),
         ),
         (
-            "https://globaldisco.crm.dynamics.com.evil.example/api/discovery/v2.0/Instances",
-            "https://globaldisco.crm.dynamics.com.evil.example",
+            format!("https://{d}.evil.example/api/discovery/v2.0/Instances"),
+            format!("https://{d}.evil.example"),
         ),
         (
-            "http://globaldisco.crm.dynamics.com/api/discovery/v2.0/Instances?$skiptoken=2",
-            "http://globaldisco.crm.dynamics.com",
+            format!("http://{d}/api/discovery/v2.0/Instances?$skiptoken=2"),
+            format!("http://{d}"),
         ),
         (
-            "https://globaldisco.crm.dynamics.com@evil.example/x",
-            "https://globaldisco.crm.dynamics.com@evil.example/x",
+            format!("https://{d}@evil.example/x"),
+            format!("https://{d}@evil.example/x"),
         ),
     ] {
+        let (link, host) = (link.as_str(), host.as_str());
         let client = ScriptedClient::new(vec![(
             Method::Get,
-            INSTANCES,
+            &instances(),
             page_with_link(fixture("discovery_instances_page1.json"), link),
         )]);
         let err = list_instances(&client, &Cloud::Public).await.unwrap_err();
@@ -61,7 +74,7 @@ async fn discovery_refuses_a_next_link_off_its_origin_names_the_host_and_sends_n
             err,
             ApiError::ForeignNextLink {
                 host: host.into(),
-                expected: DISCO.into()
+                expected: disco()
             },
             "{link}"
         );
@@ -84,12 +97,12 @@ async fn discovery_follows_a_next_link_on_its_origin_given_as_a_path_or_with_the
     let client = ScriptedClient::new(vec![
         (
             Method::Get,
-            INSTANCES,
+            &instances(),
             page_with_link(fixture("discovery_instances_page1.json"), "/api/discovery/v2.0/Instances?$skiptoken=2"),
         ),
         (
             Method::Get,
-            "https://globaldisco.crm.dynamics.com/api/discovery/v2.0/Instances?$skiptoken=2",
+            &format!("{}?$skiptoken=2", instances()),
             page_with_link(json!({"value": []}), "https://GlobalDisco.crm.dynamics.com:443/api/discovery/v2.0/Instances?$skiptoken=3"),
         ),
         (
@@ -134,7 +147,7 @@ async fn paging_past_the_cap_fails_loudly_instead_of_returning_part_of_the_list(
 
     // The Dataverse helpers share the rule.
     let role =
-        json!({"roleid": "00000000-0000-0000-0000-00000000a001", "name": "Work 365 Service"});
+        json!({"roleid": "00000000-0000-0000-0000-00000000a001", "name": WORK365_SERVICE_ROLE});
     let client = EndlessPages {
         row: role,
         sent: Cell::new(0),
@@ -142,7 +155,7 @@ async fn paging_past_the_cap_fails_loudly_instead_of_returning_part_of_the_list(
     let dv = Dataverse::new(ORIGIN);
     let err = w365_core::dataverse::fetch_all::<Role>(
         &client,
-        dv.roles_named(&["Work 365 Service".into()]),
+        dv.roles_named(&[WORK365_SERVICE_ROLE.into()]),
     )
     .await
     .unwrap_err();
@@ -429,7 +442,7 @@ async fn through_tenant_reads_a_foreign_next_link_fails_only_its_own_environment
         ),
         sent: RefCell::new(Vec::new()),
     };
-    let shared = TenantReads::new(&tenant, &[support::model::GRAPH]);
+    let shared = TenantReads::new(&tenant, &[&support::model::graph()]);
     let clock = support::fake_time::PausedClock::new();
     let mut outcomes = Vec::new();
     for origin in origins {

@@ -14,21 +14,25 @@ use w365_core::driver::{drive, Prompter};
 use w365_core::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
 use w365_core::preset::WORK365_US_APP_ID as US;
 use w365_core::procedure::prompt::{Prompt, PromptAnswer};
-use w365_core::procedure::{Command, Mode, Options, Outcome, Procedure};
+use w365_core::procedure::{
+    Command, Mode, Options, Outcome, Procedure, RunStage, RunView, StepStatus,
+};
 use w365_core::record::{EnvironmentRef, EnvironmentRun};
 use w365_core::tenant_reads::TenantReads;
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn list_instances_follows_next_link_and_parses_every_field() {
+    let disco = Cloud::Public.endpoints().discovery;
+    let instances = format!("{disco}/api/discovery/v2.0/Instances");
     let client = ScriptedClient::new(vec![
         (
             Method::Get,
-            "https://globaldisco.crm.dynamics.com/api/discovery/v2.0/Instances",
+            &instances,
             HttpResponse::json(200, &fixture("discovery_instances_page1.json")),
         ),
         (
             Method::Get,
-            "https://globaldisco.crm.dynamics.com/api/discovery/v2.0/Instances?$skiptoken=page2",
+            &format!("{instances}?$skiptoken=page2"),
             HttpResponse::json(200, &fixture("discovery_instances_page2.json")),
         ),
     ]);
@@ -49,7 +53,7 @@ async fn list_instances_follows_next_link_and_parses_every_field() {
     let seen = client.seen.borrow();
     assert!(seen
         .iter()
-        .all(|r| r.audience.as_deref() == Some("https://globaldisco.crm.dynamics.com")));
+        .all(|r| r.audience.as_deref() == Some(disco.as_str())));
     assert_eq!(seen[1].header("Prefer"), Some("odata.maxpagesize=500"));
 }
 
@@ -60,11 +64,11 @@ async fn list_instances_reports_html_error_pages_without_panicking() {
         headers: vec![],
         body: b"<html>Bad Gateway</html>".to_vec(),
     };
-    let client = ScriptedClient::new(vec![(
-        Method::Get,
-        "https://globaldisco.crm.dynamics.com/api/discovery/v2.0/Instances",
-        page,
-    )]);
+    let instances = format!(
+        "{}/api/discovery/v2.0/Instances",
+        Cloud::Public.endpoints().discovery
+    );
+    let client = ScriptedClient::new(vec![(Method::Get, &instances, page)]);
     let err = list_instances(&client, &Cloud::Public).await.unwrap_err();
     assert_eq!(err.status(), Some(502));
     assert!(err.to_string().contains("Bad Gateway"));
@@ -140,6 +144,8 @@ struct Admin {
     /// Environments in the order the batch reported them finished, with the progress count
     /// seen at that moment.
     reported: RefCell<Vec<(String, usize)>>,
+    /// Every snapshot the driver delivered.
+    views: RefCell<Vec<RunView>>,
 }
 
 impl Prompter for Admin {
@@ -155,6 +161,9 @@ impl Prompter for Admin {
     }
     fn progress(&self, _: &EnvironmentRef, _: &Command) {
         self.commands.set(self.commands.get() + 1);
+    }
+    fn view(&self, _: &EnvironmentRef, view: &RunView) {
+        self.views.borrow_mut().push(view.clone());
     }
 }
 
@@ -181,6 +190,34 @@ async fn driver_runs_the_procedure_to_verified_with_prompts() {
     );
     assert_eq!(admin.prompts.borrow().len(), 5, "plan + four guide steps");
     assert!(client.models.borrow()[0].1.is_configured(US));
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn the_driver_delivers_the_run_s_snapshot_after_every_command() {
+    let client = ModelClient::new(&[ORIGIN.to_owned()]);
+    let admin = Admin::default();
+    let mut p = Procedure::new(target(), Options::default());
+    drive(&mut p, &client, &VirtualClock::default(), &admin).await;
+    let views = admin.views.borrow();
+    assert_eq!(
+        views.len(),
+        admin.commands.get(),
+        "one snapshot per command"
+    );
+    assert_eq!(views[0].stage, RunStage::Inspect);
+    let asked: Vec<RunStage> = views
+        .iter()
+        .filter(|v| v.question.is_some())
+        .map(|v| v.stage)
+        .collect();
+    assert_eq!(asked[0], RunStage::ConfirmPlan);
+    assert_eq!(&asked[1..], [RunStage::Guide; 4]);
+    let last = views.last().expect("a snapshot");
+    assert_eq!(last.stage, RunStage::Done);
+    assert_eq!(last, &p.view());
+    assert!(matches!(last.outcome, Some(Outcome::Configured { .. })));
+    assert!(last.steps.iter().all(|s| s.status == StepStatus::Done));
+    assert_eq!(last.steps.len(), 5, "inspect, create, two roles, verify");
 }
 
 /// Cancels the run while it is asking to confirm the plan, then answers "decline" as a
@@ -302,7 +339,7 @@ async fn a_batch_through_tenant_reads_asks_graph_once_per_question() {
     assert!(per_environment >= 1, "the procedure asks Graph");
 
     let client = ModelClient::new(&origins);
-    let shared = TenantReads::new(&client, &[support::model::GRAPH]);
+    let shared = TenantReads::new(&client, &[&support::model::graph()]);
     let records = run_batch(
         procedures(&origins),
         &shared,

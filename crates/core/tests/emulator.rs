@@ -73,7 +73,7 @@ fn assert_state(state: &Value, runs: &[EnvironmentRun]) {
 /// enforce it): stages and sequential round trips of its longest environment and requests over
 /// all its environments, for the first run, and requests and round trips for the second (which
 /// finds everything configured and only inspects). One table below holds every scenario's
-/// figures (BENCHMARKS.md explains them): inspect takes 2 round trips (3 with the privilege
+/// figures (BENCHMARKS.md explains them): inspect takes 1 round trip (2 with the privilege
 /// fallback); a fresh environment then creates, assigns and verifies; a disabled application
 /// user is enabled alone and its roles follow in a round of their own (Microsoft's order).
 /// Requests here are the core's; the browser adds CORS preflights and token requests
@@ -195,18 +195,18 @@ macro_rules! scenarios {
 
 // scenario: first-run stages, requests / max round trips; second-run requests / max round trips.
 scenarios! {
-    demo => "demo": 4 stages, 42 / 5, second 38 / 2,
-    not_sysadmin => "not-sysadmin": 1 stages, 15 / 3, second 15 / 3,
-    not_consented => "not-consented": 1 stages, 10 / 2, second 10 / 2,
-    disabled_app_user => "disabled-app-user": 4 stages, 13 / 5, second 10 / 2,
-    roles_in_child_bu => "roles-in-child-bu": 1 stages, 9 / 2, second 9 / 2,
-    duplicate_role_names => "duplicate-role-names": 1 stages, 9 / 2, second 9 / 2,
-    both_consented => "both-consented": 4 stages, 14 / 5, second 10 / 2,
-    eu => "eu": 4 stages, 14 / 5, second 10 / 2,
-    soft_deleted_app_user => "soft-deleted-app-user": 1 stages, 10 / 2, second 10 / 2,
-    partial_setup => "partial-setup": 3 stages, 12 / 4, second 10 / 2,
-    batch_200 => "batch-200": 4 stages, 2800 / 5, second 2000 / 2,
-    solution_named_otherwise => "solution-named-otherwise": 4 stages, 14 / 5, second 10 / 2,
-    roles_without_solution => "roles-without-solution": 4 stages, 14 / 5, second 10 / 2,
-    old_version => "old-version": 1 stages, 10 / 2, second 10 / 2,
+    demo => "demo": 4 stages, 40 / 4, second 36 / 1,
+    not_sysadmin => "not-sysadmin": 1 stages, 14 / 2, second 14 / 2,
+    not_consented => "not-consented": 1 stages, 9 / 1, second 9 / 1,
+    disabled_app_user => "disabled-app-user": 4 stages, 12 / 4, second 9 / 1,
+    roles_in_child_bu => "roles-in-child-bu": 1 stages, 9 / 1, second 9 / 1,
+    duplicate_role_names => "duplicate-role-names": 1 stages, 9 / 1, second 9 / 1,
+    both_consented => "both-consented": 4 stages, 13 / 4, second 9 / 1,
+    eu => "eu": 4 stages, 13 / 4, second 9 / 1,
+    soft_deleted_app_user => "soft-deleted-app-user": 1 stages, 9 / 1, second 9 / 1,
+    partial_setup => "partial-setup": 3 stages, 11 / 3, second 9 / 1,
+    batch_200 => "batch-200": 4 stages, 2600 / 4, second 1800 / 1,
+    solution_named_otherwise => "solution-named-otherwise": 4 stages, 13 / 4, second 9 / 1,
+    roles_without_solution => "roles-without-solution": 4 stages, 13 / 4, second 9 / 1,
+    old_version => "old-version": 1 stages, 9 / 1, second 9 / 1,
 }

@@ -9,6 +9,7 @@ use native::NativeClient;
 use w365_core::dataverse::roles::Role;
 use w365_core::dataverse::Dataverse;
 use w365_core::odata;
+use w365_core::preset::Preset;
 use w365_emulator::{Emulator, Options as EmuOptions};
 
 #[tokio::test(flavor = "current_thread")]
@@ -16,7 +17,7 @@ async fn the_emulators_next_links_stay_on_the_origin_and_are_followed_to_the_end
     let emu = Emulator::spawn(EmuOptions::scenario("demo")).expect("emulator starts");
     let client = NativeClient::new(&emu);
     let dv = Dataverse::new("https://contosoprod.crm.dynamics.com");
-    let mut first = dv.roles_named(&["Work 365 Service".into(), "Work 365 Portal Service".into()]);
+    let mut first = dv.roles_named(&Preset::work365().roles);
     for (name, value) in first.headers.iter_mut() {
         if name.eq_ignore_ascii_case("Prefer") {
             *value = "odata.maxpagesize=1".into();

@@ -489,6 +489,50 @@ async fn work365_is_found_by_its_roles_and_its_version_by_any_solution_named_lik
 
 // ---- Point 10: other guesses the product depends on ----
 
+/// The caller's roles come with the first round, by `EqualUserId` on `systemuserid`: the
+/// function is documented, its use on that property is our reading. Refused, or answered
+/// without the caller's row, the roles are read by `WhoAmI`'s id in a round of their own.
+#[tokio::test(flavor = "current_thread")]
+async fn the_caller_s_roles_are_read_by_id_when_equal_user_id_does_not_give_them() {
+    for (action, why) in [
+        (
+            json!({"status": 400, "body": "{\"error\":{\"code\":\"0x80060888\",\"message\":\"Syntax error: character '(' is not valid at position 33.\"}}"}),
+            "was refused",
+        ),
+        (
+            json!({"status": 200, "body": "{\"value\":[]}"}),
+            "gave no row of the caller",
+        ),
+    ] {
+        let emu = start("demo");
+        fault(
+            &emu,
+            json!({"method": "GET", "path": "/api/data/v9.2/systemusers", "query": "*EqualUserId*", "host": PROD, "action": action}),
+        );
+        let client = NativeClient::new(&emu);
+        let runs = prod_only(&client).await;
+        assert_configured_once(&emu, &runs, PROD);
+        let run = run_of(&runs, PROD);
+        let reason = run
+            .inspection
+            .as_ref()
+            .and_then(|i| i.caller_roles_by_id.clone())
+            .unwrap_or_default();
+        assert!(reason.contains(why), "{reason}");
+        assert_eq!(
+            run.round_trips, 5,
+            "one round more than the first-round read: {why}"
+        );
+        let by_id = log_for(&emu.state_json(), PROD)
+            .into_iter()
+            .filter(|(r, _)| {
+                r.contains("/systemuserroles_association?$select=roleid,name,_roletemplateid_value")
+            })
+            .count();
+        assert_eq!(by_id, 1, "{why}");
+    }
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn a_401_with_an_empty_body_is_renewed_and_the_run_goes_on() {
     let emu = start("demo");

@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::model::{Model, GRAPH};
+use support::model::{self, Model};
 use support::{agree, target};
 use w365_core::graph::Consent;
 use w365_core::http::{HttpRequest, HttpResponse, TransportError};
@@ -21,7 +21,7 @@ fn setup(model: &mut Model, graph: GraphAnswer) -> (Outcome, Vec<Command>, Proce
         Options::unattended(w365_core::procedure::Mode::Setup),
     );
     let (outcome, trace) = support::run_answering(&mut p, model, |m, r| {
-        if r.url.starts_with(GRAPH) {
+        if r.url.starts_with(&model::graph()) {
             graph(r)
         } else {
             Ok(m.handle(r))
@@ -68,7 +68,7 @@ fn graph_html(_: &HttpRequest) -> Result<HttpResponse, TransportError> {
 
 fn consent_of(p: &Procedure) -> Consent {
     p.inspection()
-        .consent_of(&AppId::parse(US).unwrap())
+        .consent_of(&AppId::parse(US).expect("a well-formed id"))
         .cloned()
         .expect("Graph was asked about the US app")
 }

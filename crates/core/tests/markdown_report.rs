@@ -7,7 +7,7 @@ use pulldown_cmark::{Event, Options as MdOptions, Parser, Tag, TagEnd};
 use w365_core::http::Method;
 use w365_core::ids::{AppId, BusinessUnitId, RoleId, SystemUserId};
 use w365_core::markdown::{cell, literal};
-use w365_core::preset::WORK365_US_APP_ID;
+use w365_core::preset::{WORK365_SERVICE_ROLE, WORK365_US_APP_ID};
 use w365_core::procedure::assessment::{Evidence, Plan, PlannedWrite, RoleEvidence};
 use w365_core::procedure::{Outcome, ProcedureError};
 use w365_core::record::{
@@ -47,7 +47,7 @@ fn guid(n: u32) -> String {
 
 fn run_named(name: &str) -> EnvironmentRun {
     let role = |n: u32, name: &str| RoleEvidence {
-        role_id: RoleId::parse(&guid(n)).unwrap(),
+        role_id: RoleId::parse(&guid(n)).expect("a well-formed id"),
         name: name.into(),
         business_unit_id: None,
     };
@@ -66,7 +66,7 @@ fn run_named(name: &str) -> EnvironmentRun {
         assessment: None,
         plan: Some(Plan {
             steps: vec![PlannedWrite::AssignRole {
-                role_id: RoleId::parse(&guid(1)).unwrap(),
+                role_id: RoleId::parse(&guid(1)).expect("a well-formed id"),
                 role_name: name.into(),
             }],
         }),
@@ -79,12 +79,12 @@ fn run_named(name: &str) -> EnvironmentRun {
             duration_ms: 3,
         }],
         evidence: Some(Evidence {
-            user_id: SystemUserId::parse(&guid(2)).unwrap(),
-            app_id: AppId::parse(WORK365_US_APP_ID).unwrap(),
+            user_id: SystemUserId::parse(&guid(2)).expect("a well-formed id"),
+            app_id: AppId::parse(WORK365_US_APP_ID).expect("a well-formed id"),
             business_unit_id: BusinessUnitId::parse(&guid(3)).ok(),
             business_unit_name: Some(name.into()),
             enabled: true,
-            roles: vec![role(4, name), role(5, "Work 365 Service")],
+            roles: vec![role(4, name), role(5, WORK365_SERVICE_ROLE)],
             missing_roles: vec![name.into()],
             read_at_ms: 2,
         }),
@@ -102,6 +102,7 @@ fn run_named(name: &str) -> EnvironmentRun {
                 audience: name.into(),
             },
         }),
+        unexpected_inputs: Vec::new(),
     }
 }
 

@@ -11,8 +11,10 @@ use w365_core::procedure::{Answer, Command, Input, Options, Outcome, Outgoing, P
 use w365_core::record::Stage;
 
 const BASE: &str = "https://contoso.crm.dynamics.com/api/data/v9.2";
-const US: &str = "e4b1a995-abe3-4350-a61c-65fccd32e8bd";
-const EU: &str = "5e56ae97-9be1-40d3-938b-99ea52175a30";
+use w365_core::cloud::Cloud;
+use w365_core::preset::{
+    WORK365_EU_APP_ID as EU, WORK365_PORTAL_ROLE, WORK365_SERVICE_ROLE, WORK365_US_APP_ID as US,
+};
 const NEW_USER: &str = "00000000-0000-0000-0000-00000000e001";
 
 fn sent(cmd: &Command) -> Vec<Outgoing> {
@@ -65,71 +67,72 @@ fn get(url: String) -> (Method, String) {
     (Method::Get, url)
 }
 
+/// The first round's requests, in order: every read at once (the caller's roles with the
+/// caller's own row, the service role's holders with the roles).
+fn first_round(apps: &str) -> Vec<(Method, String)> {
+    let graph = Cloud::Public.endpoints().graph;
+    // Role names as they go into a URL (only their spaces need escaping).
+    let (service, portal) = (
+        WORK365_SERVICE_ROLE.replace(' ', "%20"),
+        WORK365_PORTAL_ROLE.replace(' ', "%20"),
+    );
+    vec![
+        get(format!("{BASE}/WhoAmI")),
+        get(format!("{BASE}/systemusers?$select=systemuserid&$filter=Microsoft.Dynamics.CRM.EqualUserId(PropertyName='systemuserid')&$expand=systemuserroles_association($select=roleid,name,_roletemplateid_value)")),
+        get(format!("{BASE}/businessunits?$select=businessunitid,name&$filter=_parentbusinessunitid_value%20eq%20null")),
+        get(format!("{BASE}/roles?$select=roleid,name,_businessunitid_value&$filter=name%20eq%20'{service}'%20or%20name%20eq%20'{portal}'&$expand=systemuserroles_association($select=systemuserid,fullname,domainname,islicensed,applicationid,isdisabled)")),
+        get(format!("{BASE}/systemusers?$select=systemuserid,fullname,applicationid,isdisabled,deletedstate,_businessunitid_value&$filter={apps}&$expand=systemuserroles_association($select=roleid,name,_businessunitid_value)")),
+        get(format!("{graph}/v1.0/servicePrincipals(appId='{US}')?$select=id,appId,displayName")),
+        get(format!("{graph}/v1.0/servicePrincipals(appId='{EU}')?$select=id,appId,displayName")),
+        get(format!("{BASE}/solutions?$select=uniquename,friendlyname,version&$filter=contains(uniquename,'Work%20365')%20or%20contains(friendlyname,'Work%20365')%20or%20contains(uniquename,'Work365')%20or%20contains(friendlyname,'Work365')")),
+        get(format!("{BASE}/appmodules?$select=appmoduleid,uniquename,name&$filter=uniquename%20eq%20'Work365'")),
+    ]
+}
+
+/// Answers to the first round from fixtures (the EU app not consented), with `app_users`
+/// for the application-user read and `current_user` for the caller's own row.
+fn first_answers(r1: &[Outgoing], app_users: &str, current_user: Answer) -> Vec<Answer> {
+    vec![
+        ok(&r1[0], "whoami.json"),
+        current_user,
+        ok(&r1[2], "root_business_unit.json"),
+        ok(&r1[3], "roles_with_holders.json"),
+        ok(&r1[4], app_users),
+        ok(&r1[5], "service_principal.json"),
+        Answer {
+            id: r1[6].id,
+            result: Ok(HttpResponse::json(404, &fixture("graph_not_found.json"))),
+        },
+        ok(&r1[7], "solutions.json"),
+        ok(&r1[8], "app_modules.json"),
+    ]
+}
+
 #[test]
 fn fresh_environment_sends_exactly_the_documented_requests_in_four_stages() {
     let mut p = Procedure::new(target(), Options::default());
     let mut now = 1_000;
 
-    // Stage 1, round 1: every independent read at once.
+    // Stage 1, one round: every read at once.
     let r1 = sent(&p.start(now));
-    let user_query = format!(
-        "{BASE}/systemusers?$select=systemuserid,fullname,applicationid,isdisabled,deletedstate,_businessunitid_value&$filter=applicationid%20eq%20{US}%20or%20applicationid%20eq%20{EU}&$expand=systemuserroles_association($select=roleid,name,_businessunitid_value)"
-    );
     expect(
         &r1,
-        &[
-            get(format!("{BASE}/WhoAmI")),
-            get(format!("{BASE}/businessunits?$select=businessunitid,name&$filter=_parentbusinessunitid_value%20eq%20null")),
-            get(format!("{BASE}/roles?$select=roleid,name,_businessunitid_value&$filter=name%20eq%20'Work%20365%20Service'%20or%20name%20eq%20'Work%20365%20Portal%20Service'")),
-            get(user_query),
-            get(format!("https://graph.microsoft.com/v1.0/servicePrincipals(appId='{US}')?$select=id,appId,displayName")),
-            get(format!("https://graph.microsoft.com/v1.0/servicePrincipals(appId='{EU}')?$select=id,appId,displayName")),
-            get(format!("{BASE}/solutions?$select=uniquename,friendlyname,version&$filter=contains(uniquename,'Work%20365')%20or%20contains(friendlyname,'Work%20365')%20or%20contains(uniquename,'Work365')%20or%20contains(friendlyname,'Work365')")),
-            get(format!("{BASE}/appmodules?$select=appmoduleid,uniquename,name&$filter=uniquename%20eq%20'Work365'")),
-        ],
+        &first_round(&format!(
+            "applicationid%20eq%20{US}%20or%20applicationid%20eq%20{EU}"
+        )),
     );
     assert_eq!(
-        r1[2].request.header("Prefer"),
+        r1[3].request.header("Prefer"),
         Some("odata.maxpagesize=500")
     );
     assert_eq!(
-        r1[4].request.audience.as_deref(),
-        Some("https://graph.microsoft.com")
+        r1[5].request.audience,
+        Some(Cloud::Public.endpoints().graph)
     );
-    let answers = vec![
-        ok(&r1[0], "whoami.json"),
-        ok(&r1[1], "root_business_unit.json"),
-        ok(&r1[2], "roles_named.json"),
-        ok(&r1[3], "app_users_none.json"),
-        ok(&r1[4], "service_principal.json"),
-        Answer {
-            id: r1[5].id,
-            result: Ok(HttpResponse::json(404, &fixture("graph_not_found.json"))),
-        },
-        ok(&r1[6], "solutions.json"),
-        ok(&r1[7], "app_modules.json"),
-    ];
+    let current_user = ok(&r1[1], "current_user_sysadmin.json");
+    let answers = first_answers(&r1, "app_users_none.json", current_user);
     now += 100;
-
-    // Stage 1, round 2: what needs the caller's id and the role id.
-    let r2 = sent(&p.handle(Input::Answers { answers }, now));
-    expect(
-        &r2,
-        &[
-            get(format!("{BASE}/systemusers(00000000-0000-0000-0000-00000000c001)/systemuserroles_association?$select=roleid,name,_roletemplateid_value")),
-            get(format!("{BASE}/roles(00000000-0000-0000-0000-00000000a001)/systemuserroles_association?$select=systemuserid,fullname,domainname,islicensed,applicationid,isdisabled")),
-        ],
-    );
-    now += 100;
-    let cmd = p.handle(
-        Input::Answers {
-            answers: vec![
-                ok(&r2[0], "caller_roles_sysadmin.json"),
-                ok(&r2[1], "role_holders.json"),
-            ],
-        },
-        now,
-    );
+    let cmd = p.handle(Input::Answers { answers }, now);
 
     // Only the US app is consented: chosen without asking. The plan is shown for confirmation.
     let Command::Prompt {
@@ -142,8 +145,9 @@ fn fresh_environment_sends_exactly_the_documented_requests_in_four_stages() {
     assert_eq!(
         p.inspection().service_accounts().len(),
         1,
-        "the licensed service account is found"
+        "the licensed service account is found: a holder of the root copy, not the child's"
     );
+    assert_eq!(p.inspection().caller_roles_by_id, None);
 
     // Stage 2: create, with the body Microsoft's own provider sends.
     let r3 = sent(&p.handle(
@@ -257,8 +261,8 @@ fn fresh_environment_sends_exactly_the_documented_requests_in_four_stages() {
         vec![Stage::Inspect, Stage::Create, Stage::Assign, Stage::Verify]
     );
     assert_eq!(
-        rec.round_trips, 5,
-        "inspect takes two round trips: WhoAmI's id is needed for the caller's roles"
+        rec.round_trips, 4,
+        "inspect takes one round trip: nothing in it waits for another answer"
     );
     assert_eq!(rec.writes.len(), 3);
     assert!(rec
@@ -277,40 +281,9 @@ fn configured_environment_needs_only_the_inspect_stage_and_writes_nothing() {
         Options::unattended(w365_core::procedure::Mode::Setup),
     );
     let r1 = sent(&p.start(0));
-    let files = [
-        "whoami.json",
-        "root_business_unit.json",
-        "roles_named.json",
-        "app_user_configured.json",
-        "service_principal.json",
-        "graph_not_found.json",
-        "solutions.json",
-        "app_modules.json",
-    ];
-    let answers = r1
-        .iter()
-        .zip(files)
-        .map(|(o, f)| {
-            if f == "graph_not_found.json" {
-                Answer {
-                    id: o.id,
-                    result: Ok(HttpResponse::json(404, &fixture(f))),
-                }
-            } else {
-                ok(o, f)
-            }
-        })
-        .collect();
-    let r2 = sent(&p.handle(Input::Answers { answers }, 10));
-    let cmd = p.handle(
-        Input::Answers {
-            answers: vec![
-                ok(&r2[0], "caller_roles_sysadmin.json"),
-                ok(&r2[1], "role_holders.json"),
-            ],
-        },
-        20,
-    );
+    let current_user = ok(&r1[1], "current_user_sysadmin.json");
+    let answers = first_answers(&r1, "app_user_configured.json", current_user);
+    let cmd = p.handle(Input::Answers { answers }, 10);
     let Command::Done {
         outcome: Outcome::Configured { already: true, .. },
     } = cmd
@@ -319,5 +292,66 @@ fn configured_environment_needs_only_the_inspect_stage_and_writes_nothing() {
     };
     assert_eq!(p.record().stages, vec![Stage::Inspect]);
     assert_eq!(p.record().writes.len(), 0);
-    assert_eq!(p.record().round_trips, 2);
+    assert_eq!(p.record().round_trips, 1);
+}
+
+/// When the first round's read of the caller's own row is refused (or finds no row of the
+/// caller), the caller's roles are read the way that needs `WhoAmI`'s id, in a round of their
+/// own, and the record says why.
+#[test]
+fn the_caller_s_roles_are_read_by_id_when_the_signed_in_user_s_row_cannot_be() {
+    let refused = |o: &Outgoing| Answer {
+        id: o.id,
+        result: Ok(HttpResponse::json(
+            400,
+            &json!({"error": {"code": "0x80060888", "message": "Query function EqualUserId is not supported here."}}),
+        )),
+    };
+    let no_row = |o: &Outgoing| Answer {
+        id: o.id,
+        result: Ok(HttpResponse::json(200, &json!({"value": []}))),
+    };
+    for (answer, why) in [
+        (refused as fn(&Outgoing) -> Answer, "was refused"),
+        (no_row, "gave no row of the caller"),
+    ] {
+        let mut p = Procedure::new(
+            target(),
+            Options::unattended(w365_core::procedure::Mode::Setup),
+        );
+        let r1 = sent(&p.start(0));
+        let answers = first_answers(&r1, "app_user_configured.json", answer(&r1[1]));
+        let r2 = sent(&p.handle(Input::Answers { answers }, 10));
+        expect(
+            &r2,
+            &[get(format!("{BASE}/systemusers(00000000-0000-0000-0000-00000000c001)/systemuserroles_association?$select=roleid,name,_roletemplateid_value"))],
+        );
+        let cmd = p.handle(
+            Input::Answers {
+                answers: vec![ok(&r2[0], "caller_roles_sysadmin.json")],
+            },
+            20,
+        );
+        assert!(
+            matches!(
+                cmd,
+                Command::Done {
+                    outcome: Outcome::Configured { already: true, .. }
+                }
+            ),
+            "{why}: {cmd:?}"
+        );
+        assert_eq!(p.record().round_trips, 2, "{why}");
+        let reason = p
+            .inspection()
+            .caller_roles_by_id
+            .clone()
+            .unwrap_or_default();
+        assert!(reason.contains(why), "{reason}");
+        assert_eq!(
+            p.inspection().service_accounts().len(),
+            1,
+            "the holders still came with the roles"
+        );
+    }
 }

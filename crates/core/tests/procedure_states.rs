@@ -249,7 +249,8 @@ fn vendor_without_service_principal_is_not_consented_with_the_consent_link() {
     assert_eq!(
         consent_url,
         &format!(
-            "https://login.microsoftonline.com/{}/adminconsent?client_id={US}",
+            "{}/{}/adminconsent?client_id={US}",
+            support::endpoints().authority,
             support::TENANT
         )
     );
@@ -545,33 +546,21 @@ fn leaving_during_the_guide_ends_configured_not_cancelled() {
     let mut m = Model::fresh(US);
     m.add_app_user(US, false, &[SERVICE_ROLE, PORTAL_ROLE]);
     let mut p = Procedure::new(target(), Options::default());
-    let mut cmd = p.start(0);
-    for _ in 0..50 {
-        match &cmd {
-            Command::Prompt {
-                prompt: Prompt::GuideStep { index: 1, .. },
-            } => break,
-            Command::Prompt { prompt } => {
-                cmd = p.handle(
-                    Input::Choice {
-                        answer: agree(prompt),
-                    },
-                    0,
-                );
-            }
-            Command::Send { requests } => {
-                let answers = requests
-                    .iter()
-                    .map(|o| Answer {
-                        id: o.id,
-                        result: answer_with_fault(&mut m, &o.request, Fault::None),
-                    })
-                    .collect();
-                cmd = p.handle(Input::Answers { answers }, 0);
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    let first = p.start(0);
+    support::run_until(
+        &mut p,
+        &mut m,
+        first,
+        |m, r| Ok(m.handle(r)),
+        |c, _| {
+            matches!(
+                c,
+                Command::Prompt {
+                    prompt: Prompt::GuideStep { index: 1, .. }
+                }
+            )
+        },
+    );
     let done = p.handle(Input::Cancel, 1);
     let Command::Done { outcome } = done else {
         panic!("{done:?}")
@@ -922,7 +911,7 @@ fn unknown_consent_goes_on_and_shows_dataverse_refusal_verbatim() {
         &mut p,
         &mut m,
         |r| {
-            if r.url.contains("graph.microsoft.com") {
+            if r.url.starts_with(&support::model::graph()) {
                 Fault::Forbidden
             } else {
                 Fault::None
@@ -953,28 +942,26 @@ fn unknown_consent_goes_on_and_shows_dataverse_refusal_verbatim() {
 fn forbidden_write_maps_to_not_system_administrator() {
     let mut m = Model::fresh(US);
     let mut p = Procedure::new(target(), unattended());
-    let cmd = p.start(0);
-    let mut cmd = cmd;
-    for _ in 0..10 {
-        cmd = match &cmd {
-            Command::Send { requests } => {
-                let answers = requests
-                    .iter()
-                    .map(|o| Answer {
-                        id: o.id,
-                        result: if o.request.method == Method::Post {
-                            Ok(w365_core::http::HttpResponse::json(403, &serde_json::json!({"error":{"code":"0x80040220","message":"Principal user is missing prvCreateUser privilege"}})))
-                        } else {
-                            answer_with_fault(&mut m, &o.request, Fault::None)
-                        },
-                    })
-                    .collect();
-                p.handle(Input::Answers { answers }, 1)
+    let first = p.start(0);
+    let refused = || {
+        w365_core::http::HttpResponse::json(
+            403,
+            &serde_json::json!({"error":{"code":"0x80040220","message":"Principal user is missing prvCreateUser privilege"}}),
+        )
+    };
+    let cmd = support::run_until(
+        &mut p,
+        &mut m,
+        first,
+        |m, r| {
+            if r.method == Method::Post {
+                Ok(refused())
+            } else {
+                Ok(m.handle(r))
             }
-            Command::Done { .. } => break,
-            other => panic!("{other:?}"),
-        };
-    }
+        },
+        |c, _| matches!(c, Command::Done { .. }),
+    );
     let Command::Done {
         outcome: Outcome::Failed { error },
     } = &cmd

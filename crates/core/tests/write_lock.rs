@@ -10,13 +10,13 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 use support::model::Model;
-use support::{agree, answer_with_fault, target, Fault};
+use support::{agree, target};
 use w365_core::driver::{drive, Prompter, Sleeper};
 use w365_core::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
 use w365_core::preset::WORK365_US_APP_ID as US;
 use w365_core::procedure::prompt::{Prompt, PromptAnswer};
 use w365_core::procedure::{
-    Answer, Command, Input, LockGrant, LockName, Mode, Options, Outcome, Procedure,
+    Command, Input, LockGrant, LockName, Mode, Options, Outcome, Procedure,
 };
 use w365_core::record::EnvironmentRef;
 
@@ -32,35 +32,16 @@ fn tab(mode: Mode) -> Procedure {
     )
 }
 
-/// Answers every request of a `Send` from the model.
-fn answers(model: &mut Model, cmd: &Command) -> Input {
-    let Command::Send { requests } = cmd else {
-        panic!("expected Send, got {cmd:?}");
-    };
-    Input::Answers {
-        answers: requests
-            .iter()
-            .map(|o| Answer {
-                id: o.id,
-                result: answer_with_fault(model, &o.request, Fault::None),
-            })
-            .collect(),
-    }
-}
-
 /// Runs `p` from `cmd` (answering sends from the model) until a command that is not a Send.
-fn until_not_send(
-    p: &mut Procedure,
-    model: &mut Model,
-    mut cmd: Command,
-    now: &mut u64,
-) -> Command {
-    while matches!(cmd, Command::Send { .. }) {
-        *now += 50;
-        let input = answers(model, &cmd);
-        cmd = p.handle(input, *now);
-    }
-    cmd
+fn until_not_send(p: &mut Procedure, model: &mut Model, cmd: Command, now: &mut u64) -> Command {
+    support::run_until_at(
+        p,
+        model,
+        cmd,
+        now,
+        |m, r| Ok(m.handle(r)),
+        |c, _| !matches!(c, Command::Send { .. }),
+    )
 }
 
 fn creates(model: &Model) -> usize {

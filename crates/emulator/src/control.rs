@@ -1,13 +1,17 @@
 //! The emulator's own control plane under `/_emulator/`: state, faults, reset, tokens.
 
+use std::sync::Mutex;
+
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::faults::Fault;
 use crate::http::{Req, Resp};
+use crate::ids::ObjectId;
 use crate::scenario::{self, ScenarioSource};
-use crate::server::{Inner, Shared};
-use crate::state::User;
+use crate::settings::Settings;
+use crate::state::{Tenant, User};
+use crate::world::World;
 
 fn open_cors(req: &Req, resp: Resp) -> Resp {
     let origin = req.origin().unwrap_or("*").to_string();
@@ -20,15 +24,15 @@ fn bad(message: impl Into<String>) -> Resp {
 }
 
 /// The state document served at `GET /_emulator/state`.
-pub fn state_json(sh: &Shared) -> Value {
+pub fn state_json(w: &World) -> Value {
     json!({
-        "scenario": match &sh.source {
+        "scenario": match &w.source {
             ScenarioSource::Named(n) => n.clone(),
             ScenarioSource::Path(p) => p.display().to_string(),
         },
-        "tenant": sh.tenant,
-        "faults": sh.faults,
-        "requests": sh.log,
+        "tenant": w.tenant,
+        "faults": w.faults,
+        "requests": w.log,
     })
 }
 
@@ -68,38 +72,37 @@ struct ResetRequest {
 
 /// Mints a token for `upn` (an unknown UPN gets a user no environment knows).
 pub fn mint(
-    sh: &Shared,
+    tenant: &Tenant,
     upn: &str,
     resource: &str,
     scopes: &[String],
     lifetime: i64,
 ) -> Result<String, String> {
-    let user = sh.tenant.user_by_upn(upn).cloned().unwrap_or_else(|| User {
-        id: crate::ids::det_guid(&format!("user/{upn}")),
+    let user = tenant.user_by_upn(upn).cloned().unwrap_or_else(|| User {
+        id: ObjectId::derived(&format!("user/{upn}")),
         upn: upn.to_string(),
         display_name: upn.to_string(),
     });
-    let client = sh
-        .tenant
+    let client = tenant
         .spa_apps
         .first()
-        .map(|a| a.client_id.clone())
+        .map(|a| a.client_id.to_string())
         .unwrap_or_default();
-    crate::identity::mint_access_token(&sh.tenant, &user, &client, resource, scopes, lifetime)
+    crate::identity::mint_access_token(tenant, &user, &client, resource, scopes, lifetime)
 }
 
-pub fn handle(inner: &Inner, req: &Req, path: &str) -> Resp {
+pub fn handle(world: &Mutex<World>, settings: &Settings, req: &Req, path: &str) -> Resp {
     if req.method == "OPTIONS" {
         return open_cors(req, crate::cors::preflight(req));
     }
-    let Ok(mut sh) = inner.shared.lock() else {
+    let Ok(mut w) = world.lock() else {
         return Resp::json(500, &json!({"error": "state lock poisoned"}));
     };
     let resp = match (req.method.as_str(), path.trim_end_matches('/')) {
-        ("GET", "/_emulator/state") => Resp::json(200, &state_json(&sh)),
-        ("GET", "/_emulator/faults") => Resp::json(200, &json!(sh.faults)),
+        ("GET", "/_emulator/state") => Resp::json(200, &state_json(&w)),
+        ("GET", "/_emulator/faults") => Resp::json(200, &json!(w.faults)),
         ("DELETE", "/_emulator/faults") => {
-            sh.faults.clear();
+            w.faults.clear();
             Resp::json(200, &json!([]))
         }
         ("POST", "/_emulator/faults") => {
@@ -116,8 +119,8 @@ pub fn handle(inner: &Inner, req: &Req, path: &str) -> Resp {
                 };
             match parsed {
                 Ok(fs) => {
-                    sh.faults.extend(fs);
-                    Resp::json(200, &json!(sh.faults))
+                    w.faults.extend(fs);
+                    Resp::json(200, &json!(w.faults))
                 }
                 Err(e) => bad(format!("invalid fault: {e}")),
             }
@@ -134,10 +137,10 @@ pub fn handle(inner: &Inner, req: &Req, path: &str) -> Resp {
                         .scenario
                         .as_deref()
                         .map(ScenarioSource::parse)
-                        .unwrap_or_else(|| sh.source.clone());
+                        .unwrap_or_else(|| w.source.clone());
                     match scenario::load(&source) {
                         Ok(tenant) => {
-                            sh.reset(tenant, source);
+                            *w = World::new(tenant, source);
                             Resp::json(200, &json!({"ok": true}))
                         }
                         Err(e) => bad(e.to_string()),
@@ -146,20 +149,20 @@ pub fn handle(inner: &Inner, req: &Req, path: &str) -> Resp {
                 Err(e) => bad(format!("invalid reset body: {e}")),
             }
         }
-        ("POST", "/_emulator/revoke-sign-in") => revoke_sign_in(&mut sh, &req.body),
+        ("POST", "/_emulator/revoke-sign-in") => revoke_sign_in(&mut w, &req.body),
         ("POST", "/_emulator/wrong-nonce") => {
             match serde_json::from_slice::<WrongNonceRequest>(&req.body) {
-                Ok(w) => {
-                    sh.wrong_nonce = w.count;
-                    Resp::json(200, &json!({"wrong_nonce": w.count}))
+                Ok(n) => {
+                    w.identity.wrong_nonce = n.count;
+                    Resp::json(200, &json!({"wrong_nonce": n.count}))
                 }
                 Err(e) => bad(format!("invalid wrong-nonce body: {e}")),
             }
         }
         ("POST", "/_emulator/token") => match serde_json::from_slice::<TokenRequest>(&req.body) {
             Ok(t) => {
-                let lifetime = t.lifetime_secs.unwrap_or(inner.token_lifetime_secs);
-                match mint(&sh, &t.user, &t.resource, &t.scopes, lifetime) {
+                let lifetime = t.lifetime_secs.unwrap_or(settings.token_lifetime_secs);
+                match mint(&w.tenant, &t.user, &t.resource, &t.scopes, lifetime) {
                     Ok(tok) => Resp::json(200, &json!({"access_token": tok})),
                     Err(e) => Resp::json(500, &json!({"error": e})),
                 }
@@ -171,7 +174,7 @@ pub fn handle(inner: &Inner, req: &Req, path: &str) -> Resp {
             &json!({"error": format!("no control endpoint {} {}", req.method, path)}),
         ),
     };
-    drop(sh);
+    drop(w);
     open_cors(req, resp)
 }
 
@@ -179,7 +182,7 @@ pub fn handle(inner: &Inner, req: &Req, path: &str) -> Resp {
 /// (`invalid_grant`, AADSTS50173) and the session cookie no longer answers `prompt=none`, so
 /// only an interactive sign-in gets new tokens. Access tokens already issued stay valid until
 /// they expire, as at Entra.
-fn revoke_sign_in(sh: &mut Shared, body: &[u8]) -> Resp {
+fn revoke_sign_in(w: &mut World, body: &[u8]) -> Resp {
     let request: RevokeRequest = if body.iter().all(u8::is_ascii_whitespace) {
         RevokeRequest::default()
     } else {
@@ -190,22 +193,22 @@ fn revoke_sign_in(sh: &mut Shared, body: &[u8]) -> Resp {
     };
     let oid = match request.user.as_deref() {
         None => None,
-        Some(upn) => match sh.tenant.user_by_upn(upn) {
+        Some(upn) => match w.tenant.user_by_upn(upn) {
             Some(user) => Some(user.id.clone()),
             None => return bad(format!("no user {upn:?} in the tenant")),
         },
     };
-    let concerns = |user: &str| oid.as_deref().is_none_or(|o| o.eq_ignore_ascii_case(user));
+    let concerns = |user: &ObjectId| oid.as_ref().is_none_or(|o| o == user);
     let mut refresh_tokens = 0;
-    for grant in sh.refresh.values_mut() {
+    for grant in w.identity.refresh.values_mut() {
         if concerns(&grant.oid) && !grant.revoked {
             grant.revoked = true;
             refresh_tokens += 1;
         }
     }
-    let before = sh.sessions.len();
-    sh.sessions.retain(|_, user| !concerns(user));
-    let sessions = before - sh.sessions.len();
+    let before = w.identity.sessions.len();
+    w.identity.sessions.retain(|_, user| !concerns(user));
+    let sessions = before - w.identity.sessions.len();
     Resp::json(
         200,
         &json!({"refresh_tokens": refresh_tokens, "sessions": sessions}),

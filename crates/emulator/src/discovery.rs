@@ -3,10 +3,9 @@
 use serde_json::{json, Map, Value};
 
 use crate::auth;
-use crate::dataverse::handlers::{error, next_link};
-use crate::dataverse::odata::{self, ODataError};
 use crate::http::{Ctx, Req, Resp};
-use crate::server::Shared;
+use crate::odata::{self, error, next_link, ODataError};
+use crate::state::Tenant;
 
 const COLUMNS: &[&str] = &[
     "Id",
@@ -27,7 +26,7 @@ const COLUMNS: &[&str] = &[
     "SchemaType",
 ];
 
-pub fn handle(sh: &Shared, ctx: &Ctx, req: &Req, path: &str) -> Resp {
+pub fn handle(tenant: &Tenant, ctx: &Ctx, req: &Req, path: &str) -> Resp {
     let rest = path.trim_end_matches('/');
     let Some(rest) = rest
         .strip_prefix("/api/discovery/v2.0/")
@@ -54,15 +53,14 @@ pub fn handle(sh: &Shared, ctx: &Ctx, req: &Req, path: &str) -> Resp {
                 format!(
                     "Bearer authorization_uri={}/{}/oauth2/authorize, resource_id={}/",
                     ctx.identity_base(),
-                    sh.tenant.id,
+                    tenant.id,
                     ctx.disco_base()
                 ),
             )
         }
     };
     let oid = auth::claim(&claims, "oid");
-    let rows: Vec<Map<String, Value>> = sh
-        .tenant
+    let rows: Vec<Map<String, Value>> = tenant
         .environments
         .iter()
         // Each cloud's discovery service lists that cloud's environments only.
@@ -84,7 +82,7 @@ pub fn handle(sh: &Shared, ctx: &Ctx, req: &Req, path: &str) -> Resp {
                 "Region": env.region,
                 "State": env.state,
                 "Version": env.version,
-                "TenantId": sh.tenant.id,
+                "TenantId": tenant.id,
                 "IsUserSysAdmin": env.is_sysadmin(user),
                 "LastUpdated": env.last_updated,
                 "Purpose": env.purpose,

@@ -25,6 +25,27 @@ pub enum Action {
     Latency { latency_ms: u64 },
 }
 
+impl Action {
+    /// How the request log names it.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::Status {
+                status,
+                processed: true,
+                ..
+            } => format!("status {status} after processing"),
+            Action::Status { status, .. } => format!("status {status}"),
+            Action::Drop {
+                drop: DropWhen::Before,
+            } => "drop before".into(),
+            Action::Drop {
+                drop: DropWhen::After,
+            } => "drop after".into(),
+            Action::Latency { latency_ms } => format!("latency {latency_ms} ms"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum DropWhen {
@@ -41,6 +62,9 @@ pub struct Fault {
     pub path: String,
     #[serde(default)]
     pub host: Option<String>,
+    /// A glob over the query string as sent (percent-encoded, without the `?`).
+    #[serde(default)]
+    pub query: Option<String>,
     #[serde(default = "one")]
     pub count: u32,
     pub action: Action,
@@ -51,10 +75,12 @@ fn one() -> u32 {
 }
 
 impl Fault {
-    pub fn matches(&self, method: &str, host: &str, path: &str) -> bool {
-        self.method
-            .as_deref()
-            .is_none_or(|m| m == "*" || m.eq_ignore_ascii_case(method))
+    pub fn matches(&self, method: &str, host: &str, path: &str, query: &str) -> bool {
+        self.query.as_deref().is_none_or(|q| glob(q, query))
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| m == "*" || m.eq_ignore_ascii_case(method))
             && self
                 .host
                 .as_deref()
@@ -63,11 +89,39 @@ impl Fault {
     }
 }
 
+/// The pending faults, in the order they were added.
+#[derive(Debug, Default, Serialize)]
+#[serde(transparent)]
+pub struct Faults(Vec<Fault>);
+
+impl Faults {
+    /// Adds faults after those pending.
+    pub fn extend(&mut self, faults: impl IntoIterator<Item = Fault>) {
+        self.0.extend(faults);
+    }
+
+    /// Forgets every pending fault.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// Takes the first pending fault matching the request (see [`take`]).
+    pub fn take(&mut self, method: &str, host: &str, path: &str, query: &str) -> Option<Action> {
+        take(&mut self.0, method, host, path, query)
+    }
+}
+
 /// Takes the first pending fault matching the request, consuming one of its count.
-pub fn take(faults: &mut Vec<Fault>, method: &str, host: &str, path: &str) -> Option<Action> {
+pub fn take(
+    faults: &mut Vec<Fault>,
+    method: &str,
+    host: &str,
+    path: &str,
+    query: &str,
+) -> Option<Action> {
     let i = faults
         .iter()
-        .position(|f| f.count > 0 && f.matches(method, host, path))?;
+        .position(|f| f.count > 0 && f.matches(method, host, path, query))?;
     let action = faults[i].action.clone();
     faults[i].count -= 1;
     if faults[i].count == 0 {

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use crate::auth;
 use crate::http::{Ctx, Req, Resp};
 use crate::ids::new_guid;
-use crate::server::Shared;
+use crate::state::Tenant;
 
 fn graph_error(status: u16, code: &str, message: &str) -> Resp {
     Resp::json(
@@ -29,7 +29,7 @@ const READ_SCOPES: [&str; 4] = [
     "Directory.ReadWrite.All",
 ];
 
-pub fn handle(sh: &Shared, ctx: &Ctx, req: &Req, path: &str) -> Resp {
+pub fn handle(tenant: &Tenant, ctx: &Ctx, req: &Req, path: &str) -> Resp {
     let Some(rest) = path
         .strip_prefix("/v1.0/")
         .or_else(|| path.strip_prefix("/beta/"))
@@ -75,7 +75,7 @@ pub fn handle(sh: &Shared, ctx: &Ctx, req: &Req, path: &str) -> Resp {
             "Insufficient privileges to complete the operation.",
         );
     }
-    let Some(sp) = sh.tenant.service_principal_by_app_id(app_id) else {
+    let Some(sp) = tenant.service_principal_by_app_id(app_id) else {
         return graph_error(
             404,
             "Request_ResourceNotFound",

@@ -55,3 +55,164 @@ pub fn is_guid(s: &str) -> bool {
 pub fn same_guid(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
+
+/// Declares an id type over a GUID: checked and lowercased once where it enters the
+/// emulator (a scenario, a request), then compared as itself.
+macro_rules! guid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The id written in `text` (a GUID, any case), if it is one.
+            pub fn parse(text: &str) -> Option<$name> {
+                is_guid(text).then(|| $name(text.to_ascii_lowercase()))
+            }
+
+            /// An id derived from `seed`: the same on every load.
+            pub fn derived(seed: &str) -> $name {
+                $name(det_guid(seed))
+            }
+
+            /// A fresh random id.
+            pub fn random() -> $name {
+                $name(new_guid())
+            }
+
+            /// The id, lowercase.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// Whether `text` names this id (GUIDs compare in any case).
+            pub fn is(&self, text: &str) -> bool {
+                same_guid(&self.0, text)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.is(other)
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.is(other)
+            }
+        }
+    };
+}
+
+guid_id!(
+    /// A directory (tenant) id.
+    TenantId
+);
+guid_id!(
+    /// A single-page app registration's client id.
+    ClientId
+);
+guid_id!(
+    /// An Entra object id: a user's or a service principal's.
+    ObjectId
+);
+guid_id!(
+    /// An application id (the app a service principal or an application user stands for).
+    AppId
+);
+guid_id!(
+    /// A Dataverse organization id.
+    OrganizationId
+);
+guid_id!(
+    /// A business unit's id.
+    BusinessUnitId
+);
+guid_id!(
+    /// A security role's id (one per copy in each business unit), or a role template's.
+    RoleId
+);
+guid_id!(
+    /// A Dataverse system user's id.
+    SystemUserId
+);
+guid_id!(
+    /// A solution's id.
+    SolutionId
+);
+guid_id!(
+    /// A model-driven app's id.
+    AppModuleId
+);
+
+/// A Power Platform environment id: a string, as the discovery service documents it — a GUID
+/// (kept lowercase), the tenant's default environment `Default-{tenant id}`, or other text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct EnvironmentId(String);
+
+impl EnvironmentId {
+    /// An id as given: a GUID is lowercased, a `Default-` one gets its canonical form, other
+    /// non-empty text is kept as it is. `None` for empty text.
+    pub fn parse(text: &str) -> Option<EnvironmentId> {
+        if text.is_empty() {
+            return None;
+        }
+        if is_guid(text) {
+            return Some(EnvironmentId(text.to_ascii_lowercase()));
+        }
+        match default_tenant(text) {
+            Some(tenant) => Some(EnvironmentId(format!("Default-{tenant}"))),
+            None => Some(EnvironmentId(text.to_owned())),
+        }
+    }
+
+    /// An id derived from `seed` (a GUID).
+    pub fn derived(seed: &str) -> EnvironmentId {
+        EnvironmentId(det_guid(seed))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `text` names this environment (in any case, as GDS ids compare).
+    pub fn is(&self, text: &str) -> bool {
+        self.0.eq_ignore_ascii_case(text)
+    }
+
+    /// The tenant a `Default-{tenant id}` environment id names.
+    pub fn default_of(&self) -> Option<TenantId> {
+        default_tenant(&self.0)
+    }
+}
+
+/// The tenant id of a `Default-{tenant id}` text (any case).
+fn default_tenant(text: &str) -> Option<TenantId> {
+    let prefix = text.get(..8)?;
+    if !prefix.eq_ignore_ascii_case("Default-") {
+        return None;
+    }
+    TenantId::parse(&text[8..])
+}
+
+impl std::fmt::Display for EnvironmentId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<&str> for EnvironmentId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}

@@ -8,6 +8,7 @@
 //! println!("{}", emu.base_url());
 //! ```
 
+pub mod admin_center;
 pub mod auth;
 pub mod cert;
 pub mod clouds;
@@ -22,11 +23,15 @@ pub mod http;
 pub mod identity;
 pub mod ids;
 pub mod jwt;
+pub mod log;
+pub mod odata;
 pub mod routing;
 pub mod scenario;
 pub mod server;
+pub mod settings;
 pub mod state;
 pub mod static_files;
+pub mod world;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -108,13 +113,15 @@ impl Emulator {
             })?;
         listener.set_nonblocking(true).map_err(Error::Runtime)?;
         let port = listener.local_addr().map_err(Error::Runtime)?.port();
-        let inner = Arc::new(server::Inner {
-            shared: Mutex::new(server::Shared::new(tenant, options.scenario.clone())),
-            port,
-            latency_ms: options.latency_ms,
-            static_dir: options.static_dir.clone(),
-            app_config: options.app_config.clone(),
-            token_lifetime_secs: options.token_lifetime_secs,
+        let served = Arc::new(routing::Served {
+            world: Mutex::new(world::World::new(tenant, options.scenario.clone())),
+            settings: settings::Settings {
+                port,
+                latency_ms: options.latency_ms,
+                static_dir: options.static_dir.clone(),
+                app_config: options.app_config.clone(),
+                token_lifetime_secs: options.token_lifetime_secs,
+            },
         });
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -123,13 +130,16 @@ impl Emulator {
             .build()
             .map_err(Error::Runtime)?;
         let (tx, rx) = oneshot::channel();
-        let serving = inner.clone();
+        let serving = served.clone();
         let thread = std::thread::Builder::new()
             .name("w365-emulator".into())
             .spawn(move || {
                 runtime.block_on(async move {
                     match tokio::net::TcpListener::from_std(listener) {
-                        Ok(l) => server::serve(l, serving, tls, rx).await,
+                        Ok(l) => {
+                            let handle = move |req| routing::route(serving.clone(), req);
+                            server::serve(l, tls, rx, handle).await
+                        }
                         Err(e) => eprintln!("w365-emulator: cannot listen: {e}"),
                     }
                 });
@@ -138,7 +148,7 @@ impl Emulator {
             .map_err(Error::Runtime)?;
         Ok(RunningEmulator {
             port,
-            inner,
+            served,
             shutdown: Some(tx),
             thread: Some(thread),
         })
@@ -148,7 +158,7 @@ impl Emulator {
 /// A running emulator; dropping it stops the server.
 pub struct RunningEmulator {
     port: u16,
-    inner: Arc<server::Inner>,
+    served: Arc<routing::Served>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -166,13 +176,13 @@ impl RunningEmulator {
     /// A signed access token, as the token endpoint would mint it.
     pub fn mint_token(&self, user_upn: &str, resource: &str, scopes: &[&str]) -> String {
         let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
-        match self.inner.shared.lock() {
-            Ok(sh) => control::mint(
-                &sh,
+        match self.served.world.lock() {
+            Ok(w) => control::mint(
+                &w.tenant,
                 user_upn,
                 resource,
                 &scopes,
-                self.inner.token_lifetime_secs,
+                self.served.settings.token_lifetime_secs,
             )
             .unwrap_or_default(),
             Err(_) => String::new(),
@@ -189,19 +199,19 @@ impl RunningEmulator {
             .into_iter()
             .map(|v| serde_json::from_value::<faults::Fault>(v).map_err(|e| e.to_string()))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut sh = self
-            .inner
-            .shared
+        let mut w = self
+            .served
+            .world
             .lock()
             .map_err(|_| "the emulator's state is poisoned".to_owned())?;
-        sh.faults.extend(parsed);
+        w.faults.extend(parsed);
         Ok(())
     }
 
     /// The same document as `GET /_emulator/state`.
     pub fn state_json(&self) -> serde_json::Value {
-        match self.inner.shared.lock() {
-            Ok(sh) => control::state_json(&sh),
+        match self.served.world.lock() {
+            Ok(w) => control::state_json(&w),
             Err(_) => serde_json::Value::Null,
         }
     }

@@ -5,13 +5,18 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{
+    AppId, AppModuleId, BusinessUnitId, ClientId, EnvironmentId, ObjectId, OrganizationId, RoleId,
+    SolutionId, SystemUserId, TenantId,
+};
+
 /// The System Administrator role template id, the same in every environment.
 pub const SYSADMIN_TEMPLATE_ID: &str = "627090ff-40a3-4053-8790-584edc5be201";
 
 /// The whole tenant: directory objects and every environment.
 #[derive(Debug, Clone, Serialize)]
 pub struct Tenant {
-    pub id: String,
+    pub id: TenantId,
     pub domain: String,
     pub display_name: String,
     /// Whether users may consent to apps themselves (Entra's "User consent for applications").
@@ -48,7 +53,7 @@ pub enum SignInAudience {
 /// A single-page-application registration MSAL signs in with.
 #[derive(Debug, Clone, Serialize)]
 pub struct SpaApp {
-    pub client_id: String,
+    pub client_id: ClientId,
     pub display_name: String,
     pub redirect_uris: Vec<String>,
     pub sign_in_audience: SignInAudience,
@@ -60,7 +65,7 @@ pub struct SpaApp {
 /// A directory user who can sign in.
 #[derive(Debug, Clone, Serialize)]
 pub struct User {
-    pub id: String,
+    pub id: ObjectId,
     pub upn: String,
     pub display_name: String,
 }
@@ -68,8 +73,8 @@ pub struct User {
 /// A service principal consented in the tenant.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServicePrincipal {
-    pub id: String,
-    pub app_id: String,
+    pub id: ObjectId,
+    pub app_id: AppId,
     pub display_name: String,
     pub app_owner_organization_id: String,
 }
@@ -77,8 +82,8 @@ pub struct ServicePrincipal {
 /// One Dataverse environment.
 #[derive(Debug, Clone, Serialize)]
 pub struct Environment {
-    pub id: String,
-    pub organization_id: String,
+    pub id: EnvironmentId,
+    pub organization_id: OrganizationId,
     pub unique_name: String,
     pub url_name: String,
     pub friendly_name: String,
@@ -101,18 +106,18 @@ pub struct Environment {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BusinessUnit {
-    pub id: String,
+    pub id: BusinessUnitId,
     pub name: String,
-    pub parent: Option<String>,
+    pub parent: Option<BusinessUnitId>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Role {
-    pub id: String,
+    pub id: RoleId,
     pub name: String,
-    pub business_unit: String,
-    pub template_id: Option<String>,
-    pub parent_root_role: String,
+    pub business_unit: BusinessUnitId,
+    pub template_id: Option<RoleId>,
+    pub parent_root_role: RoleId,
     /// Privilege names; `*` means every privilege.
     pub privileges: Vec<String>,
 }
@@ -121,8 +126,8 @@ impl Role {
     /// Whether this is a copy of System Administrator.
     pub fn is_sysadmin(&self) -> bool {
         self.template_id
-            .as_deref()
-            .is_some_and(|t| t.eq_ignore_ascii_case(SYSADMIN_TEMPLATE_ID))
+            .as_ref()
+            .is_some_and(|t| t.is(SYSADMIN_TEMPLATE_ID))
     }
 
     /// Whether the role grants `privilege`.
@@ -137,24 +142,24 @@ impl Role {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SystemUser {
-    pub id: String,
+    pub id: SystemUserId,
     pub fullname: String,
     pub domainname: Option<String>,
     pub internalemailaddress: Option<String>,
-    pub azureactivedirectoryobjectid: Option<String>,
-    pub applicationid: Option<String>,
+    pub azureactivedirectoryobjectid: Option<ObjectId>,
+    pub applicationid: Option<AppId>,
     pub accessmode: i64,
     pub islicensed: bool,
     pub isdisabled: bool,
     pub deletedstate: i64,
-    pub business_unit: String,
+    pub business_unit: BusinessUnitId,
     /// Ids of the roles directly assigned.
-    pub roles: Vec<String>,
+    pub roles: Vec<RoleId>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Solution {
-    pub id: String,
+    pub id: SolutionId,
     pub uniquename: String,
     pub friendlyname: String,
     pub version: String,
@@ -163,7 +168,7 @@ pub struct Solution {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AppModule {
-    pub id: String,
+    pub id: AppModuleId,
     pub name: String,
     pub uniquename: String,
     pub url: Option<String>,
@@ -175,19 +180,15 @@ impl Tenant {
     }
 
     pub fn user_by_oid(&self, oid: &str) -> Option<&User> {
-        self.users.iter().find(|u| u.id.eq_ignore_ascii_case(oid))
+        self.users.iter().find(|u| u.id.is(oid))
     }
 
     pub fn spa_app(&self, client_id: &str) -> Option<&SpaApp> {
-        self.spa_apps
-            .iter()
-            .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+        self.spa_apps.iter().find(|a| a.client_id.is(client_id))
     }
 
     pub fn service_principal_by_app_id(&self, app_id: &str) -> Option<&ServicePrincipal> {
-        self.service_principals
-            .iter()
-            .find(|s| s.app_id.eq_ignore_ascii_case(app_id))
+        self.service_principals.iter().find(|s| s.app_id.is(app_id))
     }
 }
 
@@ -205,19 +206,17 @@ impl Environment {
         self.system_users.iter().find(|u| {
             u.deletedstate == 0
                 && u.azureactivedirectoryobjectid
-                    .as_deref()
-                    .is_some_and(|o| o.eq_ignore_ascii_case(oid))
+                    .as_ref()
+                    .is_some_and(|o| o.is(oid))
         })
     }
 
     pub fn system_user(&self, id: &str) -> Option<&SystemUser> {
-        self.system_users
-            .iter()
-            .find(|u| u.id.eq_ignore_ascii_case(id))
+        self.system_users.iter().find(|u| u.id.is(id))
     }
 
     pub fn role(&self, id: &str) -> Option<&Role> {
-        self.roles.iter().find(|r| r.id.eq_ignore_ascii_case(id))
+        self.roles.iter().find(|r| r.id.is(id))
     }
 
     pub fn root_business_unit(&self) -> Option<&BusinessUnit> {
@@ -226,7 +225,7 @@ impl Environment {
 
     /// The roles a system user holds directly.
     pub fn roles_of<'a>(&'a self, user: &'a SystemUser) -> impl Iterator<Item = &'a Role> + 'a {
-        user.roles.iter().filter_map(|id| self.role(id))
+        user.roles.iter().filter_map(|id| self.role(id.as_str()))
     }
 
     pub fn has_privilege(&self, user: &SystemUser, privilege: &str) -> bool {

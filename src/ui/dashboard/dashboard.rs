@@ -1,13 +1,15 @@
 use leptos::prelude::*;
 
+use w365_core::discovery::UnusableInstance;
+use w365_core::ids::EnvironmentId;
+
 use super::batch_panel::BatchPanel;
 use super::env_row::EnvRowView;
 use super::filter::{visible, RowKey, SortKey};
-use super::row_status::RowStatus;
 use super::unusable_row::UnusableRowView;
-use crate::ui::error_panel::ErrorPanel;
-use crate::ui::report::ReportBar;
-use crate::ui::session::{EnvRow, Session};
+use crate::run::session::{Discovered, EnvRow, Session};
+use crate::ui::widgets::{ErrorPanel, ReportBar};
+use w365_core::row::RowStatus;
 
 /// Every environment the discovery service lists, with its inspected state.
 #[component]
@@ -22,21 +24,36 @@ pub fn Dashboard() -> impl IntoView {
     });
     view! {
         <section class="dashboard" data-testid="dashboard" aria-labelledby="dashboard-title">
-            <h2 id="dashboard-title" tabindex="-1" node_ref=heading>"Environments"</h2>
-            {move || match session.rows.get() {
-                None => view! {
-                    <p class="page__loading" role="status">"Asking the discovery service…"</p>
-                }.into_any(),
-                Some(Err(message)) => view! {
-                    <ErrorPanel title="The environments could not be listed" message />
-                }.into_any(),
-                Some(Ok(list)) if list.is_empty() && session.unusable.with(Vec::is_empty) => view! {
-                    <p data-testid="no-environments">
-                        "The discovery service lists no environment for this account. It leaves out environments where "
-                        "the account is disabled, filtered out by a security group, or only a delegated admin."
-                    </p>
-                }.into_any(),
-                Some(Ok(list)) => view! { <EnvironmentTable list /> }.into_any(),
+            <h2 id="dashboard-title" tabindex="-1" node_ref=heading>
+                "Environments"
+            </h2>
+            {move || match session.discovery.get() {
+                None => {
+                    view! {
+                        <p class="page__loading" role="status">
+                            "Asking the discovery service…"
+                        </p>
+                    }
+                        .into_any()
+                }
+                Some(Err(message)) => {
+                    view! { <ErrorPanel title="The environments could not be listed" message /> }
+                        .into_any()
+                }
+                Some(
+                    Ok(Discovered { rows, unusable }),
+                ) if rows.is_empty() && unusable.is_empty() => {
+                    view! {
+                        <p data-testid="no-environments">
+                            "The discovery service lists no environment for this account. It leaves out environments where "
+                            "the account is disabled, filtered out by a security group, or only a delegated admin."
+                        </p>
+                    }
+                        .into_any()
+                }
+                Some(Ok(Discovered { rows, unusable })) => {
+                    view! { <EnvironmentTable list=rows unusable /> }.into_any()
+                }
             }}
         </section>
         <ReportBar />
@@ -44,7 +61,7 @@ pub fn Dashboard() -> impl IntoView {
 }
 
 #[component]
-fn EnvironmentTable(list: Vec<EnvRow>) -> impl IntoView {
+fn EnvironmentTable(list: Vec<EnvRow>, unusable: Vec<UnusableInstance>) -> impl IntoView {
     let session = Session::get();
     let query = RwSignal::new(String::new());
     let status = RwSignal::new(None::<RowStatus>);
@@ -52,7 +69,7 @@ fn EnvironmentTable(list: Vec<EnvRow>) -> impl IntoView {
     let rows = StoredValue::new(list);
     // Rows discovery listed that this tool cannot use come after the usable ones in the
     // indices `shown` returns: index `rows.len() + k` is unusable row `k`.
-    let unusable = StoredValue::new(session.unusable.get_untracked());
+    let unusable = StoredValue::new(unusable);
     let usable = rows.with_value(Vec::len);
     let shown = Memo::new(move |_| {
         let mut keys: Vec<RowKey> = rows.with_value(|rows| {
@@ -80,11 +97,11 @@ fn EnvironmentTable(list: Vec<EnvRow>) -> impl IntoView {
         rows.with_value(|rows| rows.iter().filter(|r| r.info.with(Option::is_some)).count())
     };
     let all_selected = move || {
-        let ids: Vec<String> = rows.with_value(|rows| {
+        let ids: Vec<EnvironmentId> = rows.with_value(|rows| {
             shown
                 .get()
                 .iter()
-                .filter_map(|i| rows.get(*i).map(|r| r.id()))
+                .filter_map(|i| rows.get(*i).map(|r| r.id().clone()))
                 .collect()
         });
         !ids.is_empty()
@@ -94,11 +111,11 @@ fn EnvironmentTable(list: Vec<EnvRow>) -> impl IntoView {
     };
     let select_all = move |ev: leptos::ev::Event| {
         let on = event_target_checked(&ev);
-        let ids: Vec<String> = rows.with_value(|rows| {
+        let ids: Vec<EnvironmentId> = rows.with_value(|rows| {
             shown
                 .get_untracked()
                 .iter()
-                .filter_map(|i| rows.get(*i).map(|r| r.id()))
+                .filter_map(|i| rows.get(*i).map(|r| r.id().clone()))
                 .collect()
         });
         session.selected.update(|s| {
@@ -112,45 +129,63 @@ fn EnvironmentTable(list: Vec<EnvRow>) -> impl IntoView {
         <div class="dashboard__tools">
             <label class="field">
                 <span class="field__label">"Filter"</span>
-                <input type="search" class="field__input" data-testid="env-filter"
+                <input
+                    type="search"
+                    class="field__input"
+                    data-testid="env-filter"
                     placeholder="name or address"
                     prop:value=move || query.get()
-                    on:input=move |ev| query.set(event_target_value(&ev)) />
+                    on:input=move |ev| query.set(event_target_value(&ev))
+                />
             </label>
             <label class="field">
                 <span class="field__label">"Status"</span>
-                <select class="field__input" data-testid="env-status-filter"
-                    on:change=move |ev| status.set(RowStatus::from_key(&event_target_value(&ev)))>
+                <select
+                    class="field__input"
+                    data-testid="env-status-filter"
+                    on:change=move |ev| status.set(RowStatus::from_key(&event_target_value(&ev)))
+                >
                     <option value="all">"All"</option>
-                    {RowStatus::ALL.into_iter().map(|s| view! {
-                        <option value=s.key()>{s.label()}</option>
-                    }).collect_view()}
+                    {RowStatus::ALL
+                        .into_iter()
+                        .map(|s| view! { <option value=s.key()>{s.label()}</option> })
+                        .collect_view()}
                 </select>
             </label>
             <label class="field">
                 <span class="field__label">"Sort by"</span>
-                <select class="field__input" data-testid="env-sort"
-                    on:change=move |ev| sort.set(SortKey::from_key(&event_target_value(&ev)))>
+                <select
+                    class="field__input"
+                    data-testid="env-sort"
+                    on:change=move |ev| sort.set(SortKey::from_key(&event_target_value(&ev)))
+                >
                     <option value="name">"Name"</option>
                     <option value="status">"Status (needs you first)"</option>
                     <option value="region">"Region"</option>
                 </select>
             </label>
             <p class="dashboard__count" role="status">
-                {move || format!("{} of {total} shown · {} inspected", shown.get().len(), inspected())}
+                {move || {
+                    format!("{} of {total} shown · {} inspected", shown.get().len(), inspected())
+                }}
             </p>
         </div>
         <BatchPanel />
         <div class="dashboard__scroll">
             <table class="dashboard__table">
-                <caption class="visually-hidden">"Environments and the state of their Work 365 application user"</caption>
+                <caption class="visually-hidden">
+                    "Environments and the state of their Work 365 application user"
+                </caption>
                 <thead>
                     <tr>
                         <th scope="col">
-                            <input type="checkbox" data-testid="select-all"
+                            <input
+                                type="checkbox"
+                                data-testid="select-all"
                                 aria-label="Select every shown environment"
                                 prop:checked=all_selected
-                                on:change=select_all />
+                                on:change=select_all
+                            />
                         </th>
                         <th scope="col">"Environment"</th>
                         <th scope="col">"Region"</th>

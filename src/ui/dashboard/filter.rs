@@ -1,6 +1,6 @@
 //! Filtering and sorting the dashboard's rows.
 
-use super::row_status::RowStatus;
+use w365_core::row::RowStatus;
 
 /// How the rows are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,7 +27,11 @@ pub fn Countdown(#[prop(into)] wait: Signal<Option<(u64, WaitReason)>>) -> impl 
             };
             view! {
                 <p class="countdown" data-testid="countdown" data-seconds=left role="timer">
-                    <strong>"Waiting: "</strong>{why}" Continuing in "<strong>{left}</strong>" s."
+                    <strong>"Waiting: "</strong>
+                    {why}
+                    " Continuing in "
+                    <strong>{left}</strong>
+                    " s."
                 </p>
             }
         })

@@ -13,23 +13,54 @@ pub fn EvidenceView(evidence: Evidence) -> impl IntoView {
         <section class="evidence" data-testid="evidence" aria-labelledby="evidence-title">
             <h3 id="evidence-title">"Verified: read back from Dataverse"</h3>
             <dl class="evidence__facts">
-                <dt>"Application user id"</dt><dd data-testid="evidence-user-id"><code>{evidence.user_id.to_string()}</code></dd>
-                <dt>"Application (client) id"</dt><dd data-testid="evidence-app-id"><code>{evidence.app_id.to_string()}</code></dd>
-                <dt>"Business unit"</dt><dd data-testid="evidence-bu">{bu}</dd>
-                <dt>"Enabled"</dt><dd data-testid="evidence-enabled">{if evidence.enabled { "✓ yes" } else { "✕ no" }}</dd>
+                <dt>"Application user id"</dt>
+                <dd data-testid="evidence-user-id">
+                    <code>{evidence.user_id.to_string()}</code>
+                </dd>
+                <dt>"Application (client) id"</dt>
+                <dd data-testid="evidence-app-id">
+                    <code>{evidence.app_id.to_string()}</code>
+                </dd>
+                <dt>"Business unit"</dt>
+                <dd data-testid="evidence-bu">{bu}</dd>
+                <dt>"Enabled"</dt>
+                <dd data-testid="evidence-enabled">
+                    {if evidence.enabled { "✓ yes" } else { "✕ no" }}
+                </dd>
             </dl>
             <h4>"Roles held"</h4>
             <ul class="evidence__roles">
-                {evidence.roles.iter().map(|r| view! {
-                    <li data-testid="evidence-role" data-role-id=r.role_id.to_string()>
-                        <strong>{r.name.clone()}</strong>" — id " <code>{r.role_id.to_string()}</code>
-                        {r.business_unit_id.as_ref().map(|b| view! { " — business unit " <code>{b.to_string()}</code> })}
-                    </li>
-                }).collect_view()}
+                {evidence
+                    .roles
+                    .iter()
+                    .map(|r| {
+                        view! {
+                            <li data-testid="evidence-role" data-role-id=r.role_id.to_string()>
+                                <strong>{r.name.clone()}</strong>
+                                " — id "
+                                <code>{r.role_id.to_string()}</code>
+                                {r
+                                    .business_unit_id
+                                    .as_ref()
+                                    .map(|b| {
+                                        view! {
+                                            " — business unit "
+                                            <code>{b.to_string()}</code>
+                                        }
+                                    })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
             </ul>
-            {(!evidence.missing_roles.is_empty()).then(|| view! {
-                <p class="evidence__missing">"✕ Missing: " {evidence.missing_roles.join(", ")}</p>
-            })}
+            {(!evidence.missing_roles.is_empty())
+                .then(|| {
+                    view! {
+                        <p class="evidence__missing">
+                            "✕ Missing: " {evidence.missing_roles.join(", ")}
+                        </p>
+                    }
+                })}
         </section>
     }
 }

@@ -35,35 +35,104 @@ pub fn GuideView(
     view! {
         <section class="guide" data-testid="guide" aria-labelledby="guide-title">
             <h3 id="guide-title">"Switch Work 365 to the application user"</h3>
-            <p>"Work 365 has no API for this switch: do it in Dynamics, and confirm each step here."</p>
-            {move || link().map(|href| view! {
-                <p><a class="button" data-testid="guide-link" href=href target="_blank" rel="noopener noreferrer">"Open Work 365 in this environment ↗"</a></p>
-            })}
+            <p>
+                "Work 365 has no API for this switch: do it in Dynamics, and confirm each step here."
+            </p>
+            {move || {
+                link()
+                    .map(|href| {
+                        view! {
+                            <p>
+                                <a
+                                    class="button"
+                                    data-testid="guide-link"
+                                    href=href
+                                    target="_blank"
+                                    rel="noopener noreferrer"
+                                >
+                                    "Open Work 365 in this environment ↗"
+                                </a>
+                            </p>
+                        }
+                    })
+            }}
             <ol class="guide__steps">
-                {move || state.with(|s| WORK365_GUIDE_STEPS.iter().enumerate().map(|(i, text)| {
-                    let status = if i < s.confirmed { "done" }
-                        else if s.skipped { "skipped" }
-                        else if s.open.is_some() && i == s.confirmed { "current" }
-                        else { "pending" };
-                    let icon = match status { "done" => "✓", "current" => "▶", "skipped" => "–", _ => "○" };
-                    view! {
-                        <li data-testid="guide-step" data-status=status class=format!("guide__step guide__step--{status}")
-                            aria-current=(status == "current").then_some("step")>
-                            <span aria-hidden="true">{icon}" "</span>{*text}
-                            <span class="visually-hidden">{format!(" ({status})")}</span>
-                        </li>
-                    }
-                }).collect_view())}
+                {move || {
+                    state
+                        .with(|s| {
+                            WORK365_GUIDE_STEPS
+                                .iter()
+                                .enumerate()
+                                .map(|(i, text)| {
+                                    let status = if i < s.confirmed {
+                                        "done"
+                                    } else if s.skipped {
+                                        "skipped"
+                                    } else if s.open.is_some() && i == s.confirmed {
+                                        "current"
+                                    } else {
+                                        "pending"
+                                    };
+                                    let icon = match status {
+                                        "done" => "✓",
+                                        "current" => "▶",
+                                        "skipped" => "–",
+                                        _ => "○",
+                                    };
+                                    view! {
+                                        <li
+                                            data-testid="guide-step"
+                                            data-status=status
+                                            class=format!("guide__step guide__step--{status}")
+                                            aria-current=(status == "current").then_some("step")
+                                        >
+                                            <span aria-hidden="true">{icon}" "</span>
+                                            {*text}
+                                            <span class="visually-hidden">
+                                                {format!(" ({status})")}
+                                            </span>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()
+                        })
+                }}
             </ol>
-            {move || app_id().map(|id| view! { <p>"The application id to expect in the last step: " <code>{id}</code></p> })}
-            {move || state.with(|s| s.open.as_ref().map(|(id, _)| *id)).map(|id| view! {
-                <div class="guide__actions">
-                    <button class="button button--primary" data-testid="guide-confirm"
-                        on:click=move |_| on_confirm.run(id)>"Done — next step"</button>" "
-                    <button class="button" data-testid="guide-skip"
-                        on:click=move |_| on_skip.run(id)>"Stop guiding"</button>
-                </div>
-            })}
+            {move || {
+                app_id()
+                    .map(|id| {
+                        view! {
+                            <p>
+                                "The application id to expect in the last step: " <code>{id}</code>
+                            </p>
+                        }
+                    })
+            }}
+            {move || {
+                state
+                    .with(|s| s.open.as_ref().map(|(id, _)| *id))
+                    .map(|id| {
+                        view! {
+                            <div class="guide__actions">
+                                <button
+                                    class="button button--primary"
+                                    data-testid="guide-confirm"
+                                    on:click=move |_| on_confirm.run(id)
+                                >
+                                    "Done — next step"
+                                </button>
+                                " "
+                                <button
+                                    class="button"
+                                    data-testid="guide-skip"
+                                    on:click=move |_| on_skip.run(id)
+                                >
+                                    "Stop guiding"
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
         </section>
     }
 }

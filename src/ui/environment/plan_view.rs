@@ -2,8 +2,8 @@ use leptos::prelude::*;
 use w365_core::preset::Preset;
 use w365_core::procedure::assessment::Plan;
 
-use super::steps::{step_key, step_label};
-use crate::ui::dashboard::row_status::ServiceAccount;
+use w365_core::procedure::Step;
+use w365_core::row::ServiceAccount;
 
 /// The plan: every write with its reason, and what is left alone. `on_answer` is `Some` while
 /// the core waits for the admin to apply or decline.
@@ -21,35 +21,74 @@ pub fn PlanView(
     view! {
         <section class="plan" data-testid="plan" data-writes=writes aria-labelledby="plan-title">
             <h3 id="plan-title">
-                {if writes == 0 { "Plan: nothing to write".to_owned() } else { format!("Plan: {writes} write(s)") }}
+                {if writes == 0 {
+                    "Plan: nothing to write".to_owned()
+                } else {
+                    format!("Plan: {writes} write(s)")
+                }}
             </h3>
-            {(writes == 0).then(|| view! {
-                <p>"The application user already exists, is enabled and holds both roles."</p>
-            })}
+            {(writes == 0)
+                .then(|| {
+                    view! {
+                        <p>
+                            "The application user already exists, is enabled and holds both roles."
+                        </p>
+                    }
+                })}
             <ol class="plan__steps">
-                {plan.steps.iter().map(|w| view! {
-                    <li data-testid="plan-step" data-step=step_key(w)>
-                        <strong>{step_label(w)}</strong>" — " {w.reason()}
-                    </li>
-                }).collect_view()}
+                {plan
+                    .steps
+                    .iter()
+                    .map(|w| {
+                        view! {
+                            <li data-testid="plan-step" data-step=Step::of_write(w).key()>
+                                <strong>{Step::of_write(w).label()}</strong>
+                                " — "
+                                {w.reason()}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
             </ol>
             <h4>"Not touched"</h4>
             <ul class="plan__untouched" data-testid="plan-untouched">
-                <li>{match service_account {
-                    Some(a) => format!("The service account {} keeps its license and roles; you reclaim the license yourself afterwards.", a.name),
-                    None => "No licensed service account was found holding the service role.".to_owned(),
-                }}</li>
+                <li>
+                    {match service_account {
+                        Some(a) => {
+                            format!(
+                                "The service account {} keeps its license and roles; you reclaim the license yourself afterwards.",
+                                a.name,
+                            )
+                        }
+                        None => {
+                            "No licensed service account was found holding the service role."
+                                .to_owned()
+                        }
+                    }}
+                </li>
                 <li>{format!("Other users, and every role other than “{roles}”.")}</li>
                 <li>"Business units and the roles' privileges."</li>
-                <li>"Work 365's own settings: you switch its service user yourself, guided afterwards."</li>
+                <li>
+                    "Work 365's own settings: you switch its service user yourself, guided afterwards."
+                </li>
                 <li>"Nothing is deleted."</li>
             </ul>
             <Show when=move || awaiting.get() && has_writes>
                 <div class="plan__actions">
-                    <button class="button button--primary" data-testid="apply"
-                        on:click=move |_| on_apply.run(())>"Apply"</button>
-                    <button class="button" data-testid="plan-decline"
-                        on:click=move |_| on_decline.run(())>"Do not apply"</button>
+                    <button
+                        class="button button--primary"
+                        data-testid="apply"
+                        on:click=move |_| on_apply.run(())
+                    >
+                        "Apply"
+                    </button>
+                    <button
+                        class="button"
+                        data-testid="plan-decline"
+                        on:click=move |_| on_decline.run(())
+                    >
+                        "Do not apply"
+                    </button>
                 </div>
             </Show>
         </section>

@@ -1,20 +1,36 @@
 use leptos::prelude::*;
+use w365_core::procedure::StepView;
 
-use super::steps::StepBoard;
-
-/// The run's steps with their live status (text and icon).
+/// The run's steps with their live status (text and icon), as the core publishes them.
 #[component]
-pub fn StepsView(#[prop(into)] board: Signal<StepBoard>) -> impl IntoView {
+pub fn StepsView(#[prop(into)] steps: Signal<Vec<StepView>>) -> impl IntoView {
     view! {
         <ol class="steps" data-testid="steps" aria-label="Steps">
-            {move || board.with(|b| b.steps.iter().map(|s| view! {
-                <li class=format!("steps__item steps__item--{}", s.status.key())
-                    data-testid="step" data-step=s.key.clone() data-status=s.status.key()>
-                    <span class="steps__icon" aria-hidden="true">{s.status.icon()}</span>
-                    <span class="steps__label">{s.label.clone()}</span>
-                    <span class="steps__status">{s.status.key()}</span>
-                </li>
-            }).collect_view())}
+            {move || {
+                steps
+                    .with(|steps| {
+                        steps
+                            .iter()
+                            .map(|s| {
+                                let status = s.status.key();
+                                view! {
+                                    <li
+                                        class=format!("steps__item steps__item--{status}")
+                                        data-testid="step"
+                                        data-step=s.step.key()
+                                        data-status=status
+                                    >
+                                        <span class="steps__icon" aria-hidden="true">
+                                            {s.status.icon()}
+                                        </span>
+                                        <span class="steps__label">{s.step.label()}</span>
+                                        <span class="steps__status">{status}</span>
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    })
+            }}
         </ol>
     }
 }

@@ -45,6 +45,18 @@ impl CallerRole {
     }
 }
 
+/// The signed-in user's own row with its direct roles, as [`Dataverse::current_user_roles`]
+/// reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CurrentUser {
+    /// The user's id (the same as `WhoAmI`'s `UserId`).
+    #[serde(rename = "systemuserid")]
+    pub user_id: SystemUserId,
+    /// Its direct roles.
+    #[serde(rename = "systemuserroles_association", default)]
+    pub roles: Vec<CallerRole>,
+}
+
 /// The privileges the procedure needs the caller to hold.
 pub const NEEDED_PRIVILEGES: [&str; 5] = [
     "prvCreateUser",
@@ -73,6 +85,18 @@ impl Dataverse {
         ))
     }
 
+    /// The signed-in user's row with its direct roles, without knowing its id: filtered by the
+    /// query function `Microsoft.Dynamics.CRM.EqualUserId` ("whether the value is equal to the
+    /// ID of the user", Web API Query Function Reference) on `systemuserid`, roles expanded. So
+    /// the caller's roles come with the first round instead of after `WhoAmI`'s answer.
+    pub fn current_user_roles(&self) -> HttpRequest {
+        self.get(&format!(
+            "systemusers?$select=systemuserid&$filter={}&$expand={}",
+            odata::encode("Microsoft.Dynamics.CRM.EqualUserId(PropertyName='systemuserid')"),
+            odata::encode("systemuserroles_association($select=roleid,name,_roletemplateid_value)")
+        ))
+    }
+
     /// `GET systemusers({id})/Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName(PrivilegeName='…')`.
     /// *Unconfirmed* bound form: used only as a fallback when no direct System Administrator role is seen.
     pub fn caller_privilege(&self, user: &SystemUserId, privilege: &str) -> HttpRequest {
@@ -90,6 +114,11 @@ pub fn parse_who_am_i(resp: &HttpResponse) -> Result<WhoAmI, ApiError> {
 
 /// Parses a page of the caller's roles.
 pub fn parse_caller_roles(resp: &HttpResponse) -> Result<Page<CallerRole>, ApiError> {
+    odata::read_page(resp)
+}
+
+/// Parses the signed-in user's row (see [`Dataverse::current_user_roles`]).
+pub fn parse_current_user(resp: &HttpResponse) -> Result<Page<CurrentUser>, ApiError> {
     odata::read_page(resp)
 }
 

@@ -1,6 +1,6 @@
 //! What the procedure asks the admin, and the answers it accepts.
 
-use super::assessment::{Evidence, Plan};
+use super::decide::assessment::{Evidence, Plan};
 use crate::graph::Consent;
 use crate::ids::AppId;
 use serde::{Deserialize, Serialize};

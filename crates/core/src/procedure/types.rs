@@ -1,18 +1,13 @@
-//! The procedure's vocabulary: the commands it yields, the inputs it takes, how a run ends,
-//! and what it is run for.
+//! The procedure's vocabulary: the commands it yields, the inputs it takes, how a run ends.
 
-use super::assessment::{Assessment, Evidence};
-use super::lock::{LockGrant, LockName};
+use serde::{Deserialize, Serialize};
+
+use super::decide::assessment::{Assessment, Evidence};
 use super::prompt::{Prompt, PromptAnswer};
-use super::retry::RetryPolicy;
-use crate::cloud::CloudEndpoints;
-use crate::discovery::Instance;
+use super::step::Step;
+use super::write::lock::{LockGrant, LockName};
 use crate::error::{ApiError, Remedy};
 use crate::http::{HttpRequest, HttpResponse, TransportError};
-use crate::ids::{AppId, TenantId};
-use crate::preset::Preset;
-use crate::record::EnvironmentRef;
-use serde::{Deserialize, Serialize};
 
 /// Identifies one request within a run, to match its answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -25,6 +20,8 @@ pub struct Outgoing {
     pub id: RequestId,
     /// The request.
     pub request: HttpRequest,
+    /// What it is for (the step of the run it belongs to).
+    pub step: Step,
     /// Give up waiting after this long and answer [`TransportError::Timeout`] (the driver does;
     /// a caller of its own must too, or a request that never answers holds the run).
     pub timeout_ms: u64,
@@ -131,6 +128,36 @@ pub enum Input {
     Cancel,
     /// Stop before carrying out the last command: none of its requests was sent.
     CancelBeforeSending,
+}
+
+impl Input {
+    /// A short name for the record (`answers`, `choice`, `woke`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Input::Answers { .. } => "answers",
+            Input::Choice { .. } => "choice",
+            Input::Woke => "woke",
+            Input::SignInRenewed => "sign-in-renewed",
+            Input::SignInFailed { .. } => "sign-in-failed",
+            Input::Lock { .. } => "lock",
+            Input::Cancel => "cancel",
+            Input::CancelBeforeSending => "cancel-before-sending",
+        }
+    }
+}
+
+impl Command {
+    /// A short name for the record (`send`, `prompt`, `wait-until`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Command::Send { .. } => "send",
+            Command::Prompt { .. } => "prompt",
+            Command::WaitUntil { .. } => "wait-until",
+            Command::RenewSignIn { .. } => "renew-sign-in",
+            Command::Lock { .. } => "lock",
+            Command::Done { .. } => "done",
+        }
+    }
 }
 
 /// A failure that ends the run.
@@ -264,105 +291,6 @@ impl Outcome {
             Outcome::Undone { .. } => "undone".into(),
             Outcome::Failed { error } => format!("failed: {error}"),
             Outcome::Cancelled => "cancelled".into(),
-        }
-    }
-}
-
-/// What to do in the environment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    /// Inspect, plan, apply, verify (and guide).
-    Setup,
-    /// Inspect and assess only; never writes.
-    Assess,
-    /// Remove the preset's roles from the application user and disable it.
-    Undo,
-}
-
-/// Which environment, preset and cloud a run is for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Target {
-    /// The environment.
-    pub environment: EnvironmentRef,
-    /// The preset.
-    pub preset: Preset,
-    /// The cloud's endpoints (Graph for consent, authority for the consent link).
-    pub endpoints: CloudEndpoints,
-    /// The tenant, for the consent link.
-    pub tenant_id: Option<TenantId>,
-    /// A data center chosen beforehand (skips the choice).
-    pub data_center: Option<AppId>,
-    /// Discovery lists the environment as disabled: the run sends nothing and stops blocked.
-    #[serde(default)]
-    pub disabled: bool,
-}
-
-impl Target {
-    /// For an environment found by discovery.
-    pub fn from_instance(instance: &Instance, preset: Preset, endpoints: CloudEndpoints) -> Target {
-        Target {
-            environment: EnvironmentRef {
-                id: Some(instance.environment_id.clone()),
-                name: instance.friendly_name.clone(),
-                url: instance.origin(),
-            },
-            preset,
-            endpoints,
-            tenant_id: instance.tenant_id.clone(),
-            data_center: None,
-            disabled: instance.is_disabled(),
-        }
-    }
-}
-
-/// Knobs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Options {
-    /// Setup, assess only, or undo.
-    pub mode: Mode,
-    /// Ask before writing (the plan or the undo).
-    pub confirm_plan: bool,
-    /// Guide the vendor's manual switch after verification.
-    pub guide: bool,
-    /// Guide steps the admin confirmed before a reload interrupted the run: the guide resumes
-    /// at the next one, and the record notes the earlier ones as confirmed before the reload.
-    #[serde(default)]
-    pub guide_confirmed: usize,
-    /// Retries and waits.
-    pub retry: RetryPolicy,
-    /// Seed for backoff jitter, mixed with the environment's address (see
-    /// [`super::retry::Jitter::for_environment`]): the app passes one random value per page load,
-    /// so concurrent runs back off apart; a run replays exactly given its seed.
-    pub seed: u64,
-    /// Take the environment's write lock ([`Command::Lock`]) before the first write. The app
-    /// does; sans-IO tests that script every request leave it off.
-    #[serde(default)]
-    pub write_lock: bool,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            mode: Mode::Setup,
-            confirm_plan: true,
-            guide: true,
-            guide_confirmed: 0,
-            retry: RetryPolicy::default(),
-            seed: 0x5EED,
-            write_lock: false,
-        }
-    }
-}
-
-impl Options {
-    /// No prompts except a data-center choice: for batches and tests.
-    pub fn unattended(mode: Mode) -> Options {
-        Options {
-            mode,
-            confirm_plan: false,
-            guide: false,
-            ..Options::default()
         }
     }
 }

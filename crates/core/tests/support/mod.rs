@@ -4,7 +4,7 @@
 pub mod fake_time;
 pub mod model;
 
-use model::{Model, CALLER, GRAPH, ORIGIN};
+use model::{Model, CALLER, ORIGIN};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use w365_core::cloud::{Cloud, CloudEndpoints};
@@ -110,50 +110,124 @@ pub fn run_with(
     mut prompt: impl FnMut(&Prompt) -> PromptAnswer,
     renew_ok: bool,
 ) -> (Outcome, Trace) {
-    let mut now = 1_000_000u64;
+    let mut clock = START_MS;
     let mut trace = Trace::default();
-    let mut cmd = p.start(now);
+    let mut cmd = p.start(clock);
     for _ in 0..500 {
         trace.commands.push(cmd.clone());
-        let input = match &cmd {
-            Command::Done { outcome } => return (outcome.clone(), trace),
-            Command::Send { requests } => {
-                trace
-                    .sends
-                    .push(requests.iter().map(|o| o.request.clone()).collect());
-                now += 40;
-                let answers = requests
-                    .iter()
-                    .map(|o| Answer {
-                        id: o.id,
-                        result: answer(model, &o.request),
-                    })
-                    .collect();
-                Input::Answers { answers }
-            }
-            Command::Prompt { prompt: pr } => Input::Choice { answer: prompt(pr) },
-            Command::WaitUntil { at_ms, .. } => {
-                trace.waits_ms += at_ms - now;
-                now = *at_ms;
-                Input::Woke
-            }
-            // One procedure alone: the lock is free (tests/write_lock.rs plays two).
-            Command::Lock { .. } => Input::Lock {
-                grant: w365_core::procedure::LockGrant::Acquired,
-            },
-            Command::RenewSignIn { .. } => {
-                if renew_ok {
-                    Input::SignInRenewed
-                } else {
-                    Input::SignInFailed {
-                        message: "interaction_required".into(),
-                    }
-                }
-            }
-        };
-        cmd = p.handle(input, now);
+        if let Command::Done { outcome } = &cmd {
+            return (outcome.clone(), trace);
+        }
+        let input = input_for(
+            &cmd,
+            model,
+            &mut clock,
+            &mut answer,
+            &mut prompt,
+            renew_ok,
+            &mut trace,
+        );
+        cmd = p.handle(input, clock);
     }
     panic!("procedure did not finish in 500 steps: last {cmd:?}");
+}
+
+/// Where the runners' clock starts.
+pub const START_MS: u64 = 1_000_000;
+
+/// Feeds a started procedure until `stop` says so (given the command just yielded and the
+/// procedure), answering like [`run_answering`]; returns that command. Panics if the run ends
+/// first.
+pub fn run_until(
+    p: &mut Procedure,
+    model: &mut Model,
+    first: Command,
+    answer: impl FnMut(&mut Model, &HttpRequest) -> Result<HttpResponse, TransportError>,
+    stop: impl FnMut(&Command, &Procedure) -> bool,
+) -> Command {
+    let mut clock = START_MS;
+    run_until_at(p, model, first, &mut clock, answer, stop)
+}
+
+/// [`run_until`] on the caller's clock (each round of answers moves it on).
+pub fn run_until_at(
+    p: &mut Procedure,
+    model: &mut Model,
+    first: Command,
+    clock: &mut u64,
+    mut answer: impl FnMut(&mut Model, &HttpRequest) -> Result<HttpResponse, TransportError>,
+    mut stop: impl FnMut(&Command, &Procedure) -> bool,
+) -> Command {
+    let mut trace = Trace::default();
+    let mut cmd = first;
+    for _ in 0..500 {
+        if stop(&cmd, p) {
+            return cmd;
+        }
+        if let Command::Done { .. } = &cmd {
+            panic!("the run ended before the stop: {cmd:?}");
+        }
+        let input = input_for(
+            &cmd,
+            model,
+            clock,
+            &mut answer,
+            &mut agree,
+            true,
+            &mut trace,
+        );
+        cmd = p.handle(input, *clock);
+    }
+    panic!("no stop in 500 steps: last {cmd:?}");
+}
+
+/// What a caller feeds back for `cmd`: the answers `answer` makes (40 ms later), the admin's
+/// choice, a wake-up at the time asked, the lock (free: one procedure alone), a renewal.
+fn input_for(
+    cmd: &Command,
+    model: &mut Model,
+    clock: &mut u64,
+    answer: &mut impl FnMut(&mut Model, &HttpRequest) -> Result<HttpResponse, TransportError>,
+    prompt: &mut impl FnMut(&Prompt) -> PromptAnswer,
+    renew_ok: bool,
+    trace: &mut Trace,
+) -> Input {
+    match cmd {
+        Command::Done { .. } => Input::Woke,
+        Command::Send { requests } => {
+            trace
+                .sends
+                .push(requests.iter().map(|o| o.request.clone()).collect());
+            *clock += 40;
+            let answers = requests
+                .iter()
+                .map(|o| Answer {
+                    id: o.id,
+                    result: answer(model, &o.request),
+                })
+                .collect();
+            Input::Answers { answers }
+        }
+        Command::Prompt { prompt: pr } => Input::Choice { answer: prompt(pr) },
+        Command::WaitUntil { at_ms, .. } => {
+            trace.waits_ms += at_ms - *clock;
+            *clock = *at_ms;
+            Input::Woke
+        }
+        // One procedure alone: the lock is free (tests/write_lock.rs plays two).
+        Command::Lock { .. } => Input::Lock {
+            grant: w365_core::procedure::LockGrant::Acquired,
+        },
+        Command::RenewSignIn { .. } => {
+            if renew_ok {
+                Input::SignInRenewed
+            } else {
+                Input::SignInFailed {
+                    message: "interaction_required".into(),
+                }
+            }
+        }
+    }
 }
 
 pub fn answer_with_fault(
@@ -270,7 +344,7 @@ pub fn fixture(name: &str) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-pub const _USED: (&str, &str) = (GRAPH, CALLER);
+pub const _USED: &str = CALLER;
 
 /// Drives a procedure sans-IO like [`run`], with every answer decided by `answer` (which may
 /// use the model, change it, or answer anything at all); prompts are agreed to, renewals succeed.

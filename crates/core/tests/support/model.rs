@@ -8,7 +8,10 @@ use w365_core::preset::{
 };
 
 pub const ORIGIN: &str = "https://contoso.crm.dynamics.com";
-pub const GRAPH: &str = "https://graph.microsoft.com";
+/// The public cloud's Microsoft Graph, from the core's cloud table.
+pub fn graph() -> String {
+    w365_core::cloud::Cloud::Public.endpoints().graph
+}
 pub const ROOT_BU: &str = "00000000-0000-0000-0000-00000000b001";
 pub const CHILD_BU: &str = "00000000-0000-0000-0000-00000000b002";
 pub const CALLER: &str = "00000000-0000-0000-0000-00000000c001";
@@ -193,6 +196,16 @@ impl Model {
         })
     }
 
+    fn caller_roles_json(&self) -> Vec<Value> {
+        if self.caller_sysadmin {
+            vec![
+                json!({"roleid": SYSADMIN_ROLE, "name": "System Administrator", "_roletemplateid_value": SYSTEM_ADMINISTRATOR_TEMPLATE_ID}),
+            ]
+        } else {
+            vec![json!({"roleid": OTHER_ROLE, "name": "Basic User", "_roletemplateid_value": null})]
+        }
+    }
+
     fn page(values: Vec<Value>) -> HttpResponse {
         HttpResponse::json(200, &json!({ "value": values }))
     }
@@ -207,7 +220,8 @@ impl Model {
     /// Answers one request as Dataverse or Graph would.
     pub fn handle(&mut self, req: &HttpRequest) -> HttpResponse {
         let url = percent_decode(&req.url);
-        if let Some(rest) = url.strip_prefix(&format!("{GRAPH}/v1.0/servicePrincipals(appId='")) {
+        if let Some(rest) = url.strip_prefix(&format!("{}/v1.0/servicePrincipals(appId='", graph()))
+        {
             let app = rest.split('\'').next().unwrap_or_default();
             return if self.consented.iter().any(|c| c == app) {
                 HttpResponse::json(
@@ -251,13 +265,34 @@ impl Model {
         }
         if let Some(q) = path.strip_prefix("roles?") {
             let names = quoted_literals(q);
+            // `$expand=systemuserroles_association(...)`: each role with its holders.
+            let holders = q.contains("$expand=systemuserroles_association");
             return Self::page(
                 self.roles
                     .iter()
                     .filter(|r| names.contains(&r.name))
-                    .map(|r| self.role_json(&r.id))
+                    .map(|r| {
+                        let mut role = self.role_json(&r.id);
+                        if holders {
+                            role["systemuserroles_association"] = self
+                                .users
+                                .iter()
+                                .filter(|u| u.roles.contains(&r.id))
+                                .map(|u| self.user_json(u))
+                                .collect();
+                        }
+                        role
+                    })
                     .collect(),
             );
+        }
+        if path.starts_with("systemusers?")
+            && path.contains("EqualUserId(PropertyName='systemuserid')")
+        {
+            return Self::page(vec![json!({
+                "systemuserid": CALLER,
+                "systemuserroles_association": self.caller_roles_json(),
+            })]);
         }
         if let Some(q) = path.strip_prefix("systemusers?") {
             let apps: Vec<String> = q
@@ -276,16 +311,7 @@ impl Model {
         if path.starts_with(&format!(
             "systemusers({CALLER})/systemuserroles_association"
         )) {
-            let roles = if self.caller_sysadmin {
-                vec![
-                    json!({"roleid": SYSADMIN_ROLE, "name": "System Administrator", "_roletemplateid_value": SYSTEM_ADMINISTRATOR_TEMPLATE_ID}),
-                ]
-            } else {
-                vec![
-                    json!({"roleid": OTHER_ROLE, "name": "Basic User", "_roletemplateid_value": null}),
-                ]
-            };
-            return Self::page(roles);
+            return Self::page(self.caller_roles_json());
         }
         if path.contains("RetrieveUserPrivilegeByPrivilegeName") {
             return HttpResponse::json(200, &json!({"RolePrivileges": []}));

@@ -98,10 +98,9 @@ impl HttpClient for NativeClient<'_> {
 
 /// Discovery, Graph and every environment host of the emulator's state.
 fn hosts(state: &Value) -> Vec<String> {
-    let mut h = vec![
-        "globaldisco.crm.dynamics.com".to_owned(),
-        "graph.microsoft.com".to_owned(),
-    ];
+    let public = Cloud::Public.endpoints();
+    let host = |url: &str| url.trim_start_matches("https://").to_owned();
+    let mut h = vec![host(&public.discovery), host(&public.graph)];
     for e in state["tenant"]["environments"]
         .as_array()
         .into_iter()

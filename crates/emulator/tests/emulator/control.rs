@@ -32,6 +32,26 @@ async fn fault_status_429_is_delivered_with_retry_after_then_consumed() {
 }
 
 #[tokio::test]
+async fn a_fault_with_a_query_glob_catches_only_requests_whose_query_matches() {
+    let t = start("demo");
+    t.fault(
+        json!({"method": "GET", "path": "/api/data/v9.2/systemusers", "query": "*EqualUserId*",
+        "action": {"status": 400, "body": "{}"}}),
+    )
+    .await;
+    let tok = t.admin_prod();
+    let other = "systemusers?$select=systemuserid&$filter=isdisabled eq false";
+    assert_eq!(t.get(&t.dv("contosoprod", other), &tok).await.0, 200);
+    let caught = "systemusers?$select=systemuserid&$filter=Microsoft.Dynamics.CRM.EqualUserId(PropertyName='systemuserid')";
+    assert_eq!(t.get(&t.dv("contosoprod", caught), &tok).await.0, 400);
+    assert_eq!(
+        t.get(&t.dv("contosoprod", caught), &tok).await.0,
+        200,
+        "consumed"
+    );
+}
+
+#[tokio::test]
 async fn fault_html_body_is_served_with_its_content_type() {
     let t = start("demo");
     t.fault(json!({"path": "/api/discovery/*", "host": "globaldisco.*",

@@ -302,6 +302,75 @@ async fn role_holders_are_listed() {
 }
 
 #[tokio::test]
+async fn roles_expand_their_holders() {
+    let t = start("demo");
+    let bu = t.root_bu("contosoprod");
+    let q = "roles?$select=roleid,name,_businessunitid_value&$filter=name eq 'Work 365 Service'&$expand=systemuserroles_association($select=systemuserid,fullname,islicensed,applicationid)";
+    let (s, b) = t.get(&t.dv("contosoprod", q), &t.admin_prod()).await;
+    assert_eq!(s, 200, "{b}");
+    let rows = b["value"].as_array().expect("rows");
+    let root = rows
+        .iter()
+        .find(|r| r["_businessunitid_value"] == json!(bu))
+        .expect("the root copy");
+    let holders = root["systemuserroles_association"]
+        .as_array()
+        .expect("holders");
+    assert_eq!(holders.len(), 1, "{holders:?}");
+    assert_eq!(holders[0]["fullname"], "Work 365 Service Account");
+    assert_eq!(holders[0]["islicensed"], true);
+    assert!(
+        holders[0].get("domainname").is_none(),
+        "only what was selected"
+    );
+    // Every other copy is there too, each with its own holders (none here).
+    assert!(rows.len() > 1);
+    assert!(rows
+        .iter()
+        .filter(|r| r["_businessunitid_value"] != json!(bu))
+        .all(|r| r["systemuserroles_association"] == json!([])));
+}
+
+#[tokio::test]
+async fn equal_user_id_finds_the_calling_user() {
+    let t = start("demo");
+    let tok = t.admin_prod();
+    let (_, who) = t.get(&t.dv("contosoprod", "WhoAmI"), &tok).await;
+    let q = "systemusers?$select=systemuserid&$filter=Microsoft.Dynamics.CRM.EqualUserId(PropertyName='systemuserid')&$expand=systemuserroles_association($select=roleid,name,_roletemplateid_value)";
+    let (s, b) = t.get(&t.dv("contosoprod", q), &tok).await;
+    assert_eq!(s, 200, "{b}");
+    let rows = b["value"].as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["systemuserid"], who["UserId"]);
+    assert_eq!(
+        rows[0]["systemuserroles_association"][0]["_roletemplateid_value"],
+        "627090ff-40a3-4053-8790-584edc5be201"
+    );
+    // Combined with another condition, and with a property that is not the id.
+    let q = "systemusers?$select=systemuserid&$filter=Microsoft.Dynamics.CRM.EqualUserId(PropertyName='azureactivedirectoryobjectid') or isdisabled eq true";
+    let (s, b) = t.get(&t.dv("contosoprod", q), &tok).await;
+    assert_eq!(s, 200, "{b}");
+    assert!(b["value"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .all(|r| r["systemuserid"] != who["UserId"]));
+    // Only `PropertyName` names the property, and it must be one of the set's.
+    for bad in [
+        "Microsoft.Dynamics.CRM.EqualUserId('systemuserid')",
+        "Microsoft.Dynamics.CRM.EqualUserId(PropertyName='nope')",
+    ] {
+        let (s, _) = t
+            .get(
+                &t.dv("contosoprod", &format!("systemusers?$filter={bad}")),
+                &tok,
+            )
+            .await;
+        assert_eq!(s, 400, "{bad}");
+    }
+}
+
+#[tokio::test]
 async fn create_without_business_unit_is_refused() {
     let t = start("demo");
     let r = t

@@ -100,3 +100,46 @@ fn scenario_references_are_validated() {
         assert_eq!(err.path, path, "{err}");
     }
 }
+
+/// Every id a scenario gives is checked once, where it is read, into the id it stands for:
+/// an id that is not a GUID is refused at its JSON path, whatever entity it belongs to.
+#[test]
+fn every_guid_id_a_scenario_gives_is_checked_where_it_is_read() {
+    let cases: Vec<(Edit, &str)> = vec![
+        (
+            Box::new(|v| v["environments"][0]["solutions"][0]["id"] = "sol-1".into()),
+            "environments[0].solutions[0].id",
+        ),
+        (
+            Box::new(|v| v["environments"][0]["app_modules"][0]["id"] = "not a guid".into()),
+            "environments[0].app_modules[0].id",
+        ),
+        (
+            Box::new(|v| {
+                v["environments"][0]["system_users"][0]["azureactivedirectoryobjectid"] =
+                    "oid".into()
+            }),
+            "environments[0].system_users[0].azureactivedirectoryobjectid",
+        ),
+        (
+            Box::new(|v| v["environments"][0]["organization_id"] = "org".into()),
+            "environments[0].organization_id",
+        ),
+        (
+            Box::new(|v| v["spa_apps"][0]["client_id"] = "client".into()),
+            "spa_apps[0].client_id",
+        ),
+    ];
+    for (edit, path) in cases {
+        let err = scenario::parse("x.json", &demo_with(edit)).expect_err("refused");
+        assert_eq!(err.path, path, "{err}");
+        assert!(err.message.contains("is not a GUID"), "{err}");
+    }
+    // Ids are kept lowercase whatever case they were written in.
+    let t = scenario::parse(
+        "x.json",
+        &demo_with(|v| v["tenant"]["id"] = "8F3C2A1E-5B7D-4E9A-9C1F-2D6E8A4B7C30".into()),
+    )
+    .expect("loads");
+    assert_eq!(t.id.as_str(), "8f3c2a1e-5b7d-4e9a-9c1f-2d6e8a4b7c30");
+}

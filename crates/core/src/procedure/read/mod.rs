@@ -1,0 +1,4 @@
+//! Inspect: read the environment before anything is decided.
+
+mod inspect;
+pub mod inspection;
