@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
-import { CHROMIUM_ARGS, MICROSOFT_HOSTS, PRODUCTION_CONFIG, loggedRequests } from "./support.mjs";
+import { CHROMIUM_ARGS, MICROSOFT_HOSTS, PRODUCTION_CONFIG, assertNoMsalStubHit, loggedRequests, watchMsalStubs } from "./support.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const UNPACKED = join(ROOT, "target", "extension", "unpacked");
@@ -43,6 +43,7 @@ export async function launchWithExtension(emulator, { config = PRODUCTION_CONFIG
     viewport: { width: 1280, height: 800 },
   });
   const port = readFileSync(join(profile, "DevToolsActivePort"), "utf8").split("\n")[0];
+  const msalStubHits = watchMsalStubs(context);
   return {
     context,
     cdpEndpoint: `http://127.0.0.1:${port}`,
@@ -51,6 +52,7 @@ export async function launchWithExtension(emulator, { config = PRODUCTION_CONFIG
       await this.cdp?.close().catch(() => {});
       await context.close().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
+      assertNoMsalStubHit(msalStubHits);
     },
   };
 }

@@ -19,6 +19,7 @@ export {
   CHROMIUM_ARGS,
   MICROSOFT_HOSTS,
   assertAccessible,
+  assertNoMsalStubHit,
   assertOnlyCloudHosts,
   download,
   launchBrowser,
@@ -26,6 +27,7 @@ export {
   screenshot,
   signInWithPopup,
   viewportScreenshot,
+  watchMsalStubs,
 } from "./support/browser.mjs";
 export {
   ASSOCIATE_ROLE,

@@ -237,7 +237,9 @@ function watchNextPopup() {
   };
 }
 
-// One resource per call, as Entra requires.
+// One resource per call, as Entra requires. Answers {token, expiresOn} (expiresOn: Unix ms,
+// or 0 when MSAL gave none) as an object, so that the token never goes through a JSON text
+// and the Rust side can keep it until shortly before it expires (src/bridge/token_memo.rs).
 export async function bridgeAcquireToken(scope) {
   requireApp();
   const account = app.getActiveAccount();
@@ -251,7 +253,8 @@ export async function bridgeAcquireToken(scope) {
       request.cacheLookupPolicy = CacheLookupPolicy.AccessTokenAndRefreshToken;
     }
     const result = await app.acquireTokenSilent(request);
-    return result.accessToken;
+    const expiresOn = result.expiresOn instanceof Date ? result.expiresOn.getTime() : 0;
+    return { token: result.accessToken, expiresOn: Number.isFinite(expiresOn) ? expiresOn : 0 };
   } catch (err) {
     throw toBridgeError(err);
   }

@@ -22,8 +22,10 @@
 //! directory's authority. Without it the app signs in through `organizations`, which only a
 //! multi-tenant registration accepts (Entra answers a single-tenant one with AADSTS50194).
 
-use serde::Deserialize;
+use js_sys::{Array, Object, JSON};
 use w365_core::cloud::{Cloud, CloudEndpoints, SignInTenant};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 /// The tool's configuration after validation.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,34 +46,146 @@ pub struct AppConfig {
 }
 
 /// `"cloud"`: one name, `"choose"`, or the names to choose from.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 enum RawCloud {
     One(String),
     Choice(Vec<String>),
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// config.json as written, before validation.
+#[derive(Debug, Default)]
 struct RawConfig {
-    #[serde(default)]
     client_id: String,
-    #[serde(default)]
     cloud: Option<RawCloud>,
-    #[serde(default)]
     tenant: Option<String>,
     authority: Option<String>,
     discovery: Option<String>,
     graph: Option<String>,
-    #[serde(default)]
     testing: Option<RawTesting>,
 }
 
 /// `"testing"`: knobs for automated tests; a real deployment leaves it out.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug)]
 struct RawTesting {
     request_timeout_ms: u64,
+}
+
+/// The fields config.json may have; anything else is refused by name (a typo is never
+/// silently ignored).
+const FIELDS: [&str; 7] = [
+    "clientId",
+    "cloud",
+    "tenant",
+    "authority",
+    "discovery",
+    "graph",
+    "testing",
+];
+
+/// The fields of `"testing"`.
+const TESTING_FIELDS: [&str; 1] = ["requestTimeoutMs"];
+
+impl RawConfig {
+    /// Reads config.json's text with the browser's own JSON parser (the sign-in shell carries
+    /// no JSON library of its own: README, "How the production build is made").
+    fn read(text: &str) -> Result<Self, String> {
+        let value = JSON::parse(text).map_err(|e| {
+            e.dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+                .unwrap_or_else(|| "not JSON".into())
+        })?;
+        let object = fields_of(&value, "config.json", &FIELDS)?;
+        let text_field = |name: &str| -> Result<Option<String>, String> {
+            match object.get(name) {
+                None => Ok(None),
+                Some(v) => v
+                    .as_string()
+                    .map(Some)
+                    .ok_or_else(|| format!("\"{name}\" must be a string")),
+            }
+        };
+        let cloud = match object.get("cloud") {
+            None => None,
+            Some(v) if v.is_string() => v.as_string().map(RawCloud::One),
+            Some(v) if Array::is_array(v) => {
+                let names: Option<Vec<String>> =
+                    Array::from(v).iter().map(|n| n.as_string()).collect();
+                Some(RawCloud::Choice(names.ok_or(
+                    "\"cloud\": a list of clouds must hold their names (strings)",
+                )?))
+            }
+            Some(_) => {
+                return Err(
+                    "\"cloud\" must be a cloud's name or a list of names to choose from".into(),
+                )
+            }
+        };
+        let testing = match object.get("testing") {
+            None => None,
+            Some(v) => {
+                let testing = fields_of(v, "\"testing\"", &TESTING_FIELDS)?;
+                let ms = testing
+                    .get("requestTimeoutMs")
+                    .and_then(JsValue::as_f64)
+                    .filter(|ms| ms.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(ms))
+                    .ok_or(
+                        "\"testing\": \"requestTimeoutMs\" must be a whole number of milliseconds",
+                    )?;
+                Some(RawTesting {
+                    request_timeout_ms: ms as u64,
+                })
+            }
+        };
+        Ok(RawConfig {
+            client_id: text_field("clientId")?.unwrap_or_default(),
+            cloud,
+            tenant: text_field("tenant")?,
+            authority: text_field("authority")?,
+            discovery: text_field("discovery")?,
+            graph: text_field("graph")?,
+            testing,
+        })
+    }
+}
+
+/// The members of a JSON object whose member names must all be `allowed`.
+fn fields_of(
+    value: &JsValue,
+    what: &str,
+    allowed: &[&str],
+) -> Result<Vec<(String, JsValue)>, String> {
+    if !value.is_object() || Array::is_array(value) {
+        return Err(format!("{what} must be a JSON object"));
+    }
+    let object: &Object = value.unchecked_ref();
+    let mut fields = Vec::new();
+    for entry in Object::entries(object).iter() {
+        let entry = Array::from(&entry);
+        let name = entry.get(0).as_string().unwrap_or_default();
+        if !allowed.contains(&name.as_str()) {
+            return Err(format!(
+                "{what} has an unknown field \"{name}\"; it takes {}",
+                allowed.join(", ")
+            ));
+        }
+        // `null` is as good as leaving the field out.
+        let value = entry.get(1);
+        if !value.is_null() {
+            fields.push((name, value));
+        }
+    }
+    Ok(fields)
+}
+
+/// A member of [`fields_of`]'s answer by name.
+trait Field {
+    fn get(&self, name: &str) -> Option<&JsValue>;
+}
+
+impl Field for Vec<(String, JsValue)> {
+    fn get(&self, name: &str) -> Option<&JsValue> {
+        self.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
 }
 
 /// The shortest request timeout a test may ask for: below it, every healthy request fails too.
@@ -92,8 +206,7 @@ pub enum ConfigError {
 impl AppConfig {
     /// Parses and validates the text of `config.json`.
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
-        let raw: RawConfig =
-            serde_json::from_str(text).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let raw = RawConfig::read(text).map_err(ConfigError::Invalid)?;
         let choices = match &raw.cloud {
             None => Vec::new(),
             Some(RawCloud::One(name)) if name != CHOOSE => Vec::new(),
@@ -170,20 +283,29 @@ impl AppConfig {
 
     /// Fetches `config.json` from beside the page.
     pub async fn load() -> Result<Self, ConfigError> {
-        let response = gloo_net::http::Request::get("config.json")
-            .send()
+        let unreachable = |e: JsValue| {
+            ConfigError::Unreachable(
+                e.dyn_ref::<js_sys::Error>()
+                    .map(|e| String::from(e.message()))
+                    .unwrap_or_else(|| "the browser refused the request".into()),
+            )
+        };
+        let window = web_sys::window().ok_or(ConfigError::Unreachable("no window".into()))?;
+        let response: web_sys::Response = JsFuture::from(window.fetch_with_str("config.json"))
             .await
-            .map_err(|e| ConfigError::Unreachable(e.to_string()))?;
+            .map_err(unreachable)?
+            .unchecked_into();
         if !response.ok() {
             return Err(ConfigError::Unreachable(format!(
                 "HTTP {}",
                 response.status()
             )));
         }
-        let text = response
-            .text()
+        let text = JsFuture::from(response.text().map_err(unreachable)?)
             .await
-            .map_err(|e| ConfigError::Unreachable(e.to_string()))?;
+            .map_err(unreachable)?
+            .as_string()
+            .unwrap_or_default();
         let config = Self::parse(&text)?;
         // From here on the browser itself refuses any host outside the configured cloud. A
         // cloud the admin chooses is narrowed to once they are signed in to it (see

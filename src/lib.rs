@@ -1,6 +1,6 @@
 //! The w365-appuser browser app: a thin Leptos UI over `w365_core`.
 //!
-//! `main.rs` only mounts [`ui::App`]; everything that talks to the browser sits in
+//! `main.rs` only calls [`start`]; everything that talks to the browser sits in
 //! [`bridge`] (MSAL.js) and [`api`] (HTTP); everything that decides sits in the core.
 pub mod api;
 pub mod auth;
@@ -14,13 +14,12 @@ pub mod login_hint;
 pub mod run;
 pub mod ui;
 
-/// Mounts the app on `<body>`; inside a frame, only a refusal (no configuration is read, no
+/// Shows the app in `<body>`; inside a frame, only a refusal (no configuration is read, no
 /// sign-in is started).
 pub fn start() {
-    console_error_panic_hook::set_once();
     if framing::is_framed() {
-        leptos::mount::mount_to_body(ui::Framed);
+        ui::show_framed();
         return;
     }
-    leptos::mount::mount_to_body(ui::App);
+    ui::start();
 }

@@ -357,3 +357,35 @@ fn the_jitter_seed_is_drawn_once_per_page_load() {
         "not the tests' fixed seed"
     );
 }
+
+#[wasm_bindgen_test]
+fn the_settings_handed_to_msal_are_the_json_of_their_serde_names() {
+    let msal = msal_config(&public_config(), CLIENT, "https://tools.example.org/");
+    let written: serde_json::Value = serde_json::from_str(&msal.to_json()).expect("JSON");
+    assert_eq!(written, serde_json::to_value(&msal).expect("serialises"));
+}
+
+#[wasm_bindgen_test]
+fn config_json_is_read_by_the_browsers_parser_with_the_same_rules() {
+    // A field written as null is a field left out.
+    let config = AppConfig::parse(r#"{"clientId":"x","cloud":"public","tenant":null}"#)
+        .expect("valid config");
+    assert_eq!(config.tenant, w365_core::cloud::SignInTenant::Organizations);
+    for (bad, says) in [
+        ("[]", "JSON object"),
+        ("\"x\"", "JSON object"),
+        ("{\"clientId\":\"x\",", ""),
+        (r#"{"clientId":"x","cloud":7}"#, "\"cloud\""),
+        (r#"{"clientId":"x","cloud":["public",7]}"#, "\"cloud\""),
+        (r#"{"clientId":"x","graph":true}"#, "\"graph\""),
+        (
+            r#"{"clientId":"x","testing":{"requestTimeoutMs":1500.5}}"#,
+            "requestTimeoutMs",
+        ),
+        (r#"{"clientId":"x","testing":[]}"#, "\"testing\""),
+    ] {
+        let error = AppConfig::parse(bad).unwrap_err();
+        assert!(matches!(error, ConfigError::Invalid(_)), "{bad}: {error:?}");
+        assert!(error.to_string().contains(says), "{bad}: {error}");
+    }
+}

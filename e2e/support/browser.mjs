@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { STUB_MARKER } from "../../js/msal_stubs.mjs";
 import { ADMIN, PRODUCTION_CONFIG, ROOT, startEmulator } from "./emulator.mjs";
 
 export const ARTIFACTS = join(ROOT, "e2e", "artifacts");
@@ -64,14 +65,38 @@ export async function launchBrowser(emulator, { mapHosts = true, extraArgs = [] 
   });
   const requests = [];
   context.on("request", (request) => requests.push(request.url()));
+  const msalStubHits = watchMsalStubs(context);
   return {
     context,
     requests,
+    /** Closes the browser; then fails if a page reached a part of MSAL left out of the build. */
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
+      assertNoMsalStubHit(msalStubHits);
     },
   };
+}
+
+/**
+ * Messages of any page of `context` saying it reached a part of MSAL the bundle leaves out
+ * (js/msal_stubs.mjs): a stub prints its message before it throws, so it shows here even when
+ * MSAL catches the error.
+ */
+export function watchMsalStubs(context) {
+  const hits = [];
+  const note = (text) => {
+    if (text.includes(STUB_MARKER)) hits.push(text);
+  };
+  context.on("console", (message) => note(message.text()));
+  context.on("weberror", (error) => note(String(error.error()?.message ?? "")));
+  return hits;
+}
+
+/** Throws (marked `msalStub`) when `hits` holds any stub message. */
+export function assertNoMsalStubHit(hits) {
+  if (hits.length === 0) return;
+  throw Object.assign(new Error(`the app reached a part of MSAL this build leaves out: ${[...new Set(hits)].join("; ")}`), { msalStub: true });
 }
 
 /** Signs in through the emulator's Entra sign-in page, opened by MSAL as a popup. */
@@ -104,8 +129,13 @@ export async function openSession(t, { scenario = "demo", latencyMs = 0, config 
     throw error;
   }
   t.after(async () => {
-    await browser.close().catch(() => {});
-    await emulator.stop();
+    try {
+      await browser.close();
+    } catch (error) {
+      if (error.msalStub) throw error;
+    } finally {
+      await emulator.stop();
+    }
   });
   const page = await browser.context.newPage();
   page.setDefaultTimeout(20_000);

@@ -25,9 +25,10 @@ export const ADMIN = "admin@contoso.onmicrosoft.com";
  * `config` is what /config.json answers (written to a temp file), or null to
  * serve dist's own config.json untouched.
  */
-export async function startEmulator({ scenario = "demo", config = null, latencyMs = 0, release = false } = {}) {
+export async function startEmulator({ scenario = "demo", config = null, latencyMs = 0, release = false, dist = join(ROOT, "dist") } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "w365-e2e-"));
-  const args = ["--scenario", scenario, "--port", "0", "--static", join(ROOT, "dist")];
+  // `dist`: another build of the app to serve (the benches' build with wasm names).
+  const args = ["--scenario", scenario, "--port", "0", "--static", dist];
   if (latencyMs) args.push("--latency-ms", String(latencyMs));
   let configPath = null;
   if (config) {

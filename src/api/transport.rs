@@ -108,6 +108,12 @@ impl HttpClient for BrowserTransport {
         let response = prepared.send().await.map_err(network)?;
         let headers = response.headers().entries().collect();
         let status = response.status();
+        if status == 401 {
+            if let Some(audience) = &request.audience {
+                // Refused: never hand that token out again, whoever renews it.
+                msal::forget_token(&scope_for(&self.endpoints, audience));
+            }
+        }
         let limit = BodyLimit::new(MAX_RESPONSE_BYTES);
         // Returning here drops `abort`, which stops the download.
         limit.check_declared(response.headers().get("content-length").as_deref())?;

@@ -1,3 +1,4 @@
 //! Glue to JavaScript. Nothing in here hands a `JsValue` to the rest of the app.
 pub mod files;
 pub mod msal;
+pub mod token_memo;

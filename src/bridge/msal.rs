@@ -1,11 +1,17 @@
 //! Typed wrapper over the MSAL.js bridge (`js/bridge.js`, bundled by esbuild).
 //!
-//! The JS side speaks JSON strings only, so every value crossing here is parsed
-//! into a Rust type at this boundary and no `JsValue` escapes the module.
+//! The JS side speaks JSON strings (and, for a token, an object read field by field here, so
+//! the token never passes through a JSON text); every value crossing here is turned into a
+//! Rust type at this boundary and no `JsValue` escapes the module.
 
+use std::cell::RefCell;
+
+use js_sys::Reflect;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+
+use super::token_memo::TokenMemo;
 
 #[wasm_bindgen(module = "/js/dist/bridge.js")]
 extern "C" {
@@ -17,6 +23,7 @@ extern "C" {
     fn bridge_sign_in_popup() -> js_sys::Promise;
     #[wasm_bindgen(js_name = bridgeSignInAgain)]
     fn bridge_sign_in_again(home_account_id: &str, login_hint: &str) -> js_sys::Promise;
+    /// Resolves to `{token, expiresOn}` (Unix ms), read only in [`acquire_token`].
     #[wasm_bindgen(js_name = bridgeAcquireToken)]
     fn bridge_acquire_token(scope: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = bridgeRenewToken)]
@@ -111,16 +118,50 @@ impl AuthError {
                     .map(|e| String::from(e.message()))
             })
             .unwrap_or_default();
-        serde_json::from_str(&text).unwrap_or(AuthError {
-            kind: AuthErrorKind::Other,
-            code: "bridge".into(),
-            message: if text.is_empty() {
-                "the sign-in bridge failed".into()
-            } else {
-                text
+        let parsed = js_sys::JSON::parse(&text).ok().filter(JsValue::is_object);
+        let field = |name: &str| parsed.as_ref().and_then(|o| text_field(o, name));
+        match field("kind").and_then(|k| AuthErrorKind::from_wire(&k)) {
+            Some(kind) => AuthError {
+                kind,
+                code: field("code").unwrap_or_default(),
+                message: field("message").unwrap_or_default(),
             },
+            None => AuthError {
+                kind: AuthErrorKind::Other,
+                code: "bridge".into(),
+                message: if text.is_empty() {
+                    "the sign-in bridge failed".into()
+                } else {
+                    text
+                },
+            },
+        }
+    }
+}
+
+impl AuthErrorKind {
+    /// The bridge's name for a kind (`js/bridge.js`, `fail(kind, …)`).
+    fn from_wire(kind: &str) -> Option<Self> {
+        Some(match kind {
+            "interaction_required" => Self::InteractionRequired,
+            "cancelled" => Self::Cancelled,
+            "popup_blocked" => Self::PopupBlocked,
+            "network" => Self::Network,
+            "wrong_account" => Self::WrongAccount,
+            "tenant_required" => Self::TenantRequired,
+            "unknown_tenant" => Self::UnknownTenant,
+            "consent_declined" => Self::ConsentDeclined,
+            "other" => Self::Other,
+            _ => return None,
         })
     }
+}
+
+/// A string member of a JS object.
+fn text_field(object: &JsValue, name: &str) -> Option<String> {
+    Reflect::get(object, &JsValue::from_str(name))
+        .ok()?
+        .as_string()
 }
 
 /// An access token. Deliberately not `Debug`/`Display`/`Serialize`, so it cannot
@@ -141,28 +182,74 @@ async fn settle(promise: js_sys::Promise) -> Result<String, AuthError> {
     }
 }
 
+/// The bridge's account JSON (`null` when nobody is signed in), read with the browser's JSON
+/// parser: the sign-in shell carries no JSON library (README, "How the production build is
+/// made").
 fn parse_account(json: &str) -> Result<Option<Account>, AuthError> {
-    serde_json::from_str(json).map_err(|e| AuthError {
+    let unreadable = || AuthError {
         kind: AuthErrorKind::Other,
         code: "bridge_account".into(),
-        message: format!("the sign-in bridge returned an unreadable account: {e}"),
-    })
+        message: "the sign-in bridge returned an unreadable account".into(),
+    };
+    let value = js_sys::JSON::parse(json).map_err(|_| unreadable())?;
+    if value.is_null() {
+        return Ok(None);
+    }
+    let field = |name: &str| text_field(&value, name).ok_or_else(unreadable);
+    Ok(Some(Account {
+        home_account_id: field("home_account_id")?,
+        tenant_id: field("tenant_id")?,
+        username: field("username")?,
+        name: field("name")?,
+    }))
+}
+
+impl MsalConfig {
+    /// The JSON `bridgeInit` takes (the names of the `Serialize` derive, camelCase).
+    pub fn to_json(&self) -> String {
+        let object = js_sys::Object::new();
+        let set = |name: &str, value: JsValue| {
+            let _ = Reflect::set(&object, &JsValue::from_str(name), &value);
+        };
+        let list = |items: &[String]| -> JsValue {
+            items
+                .iter()
+                .map(|s| JsValue::from_str(s))
+                .collect::<js_sys::Array>()
+                .into()
+        };
+        set("clientId", JsValue::from_str(&self.client_id));
+        set("authority", JsValue::from_str(&self.authority));
+        set("knownAuthorities", list(&self.known_authorities));
+        set("redirectUri", JsValue::from_str(&self.redirect_uri));
+        set("loginScopes", list(&self.login_scopes));
+        set("optionalScopes", list(&self.optional_scopes));
+        set(
+            "browserExtension",
+            JsValue::from_bool(self.browser_extension),
+        );
+        js_sys::JSON::stringify(&object)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default()
+    }
 }
 
 /// Starts MSAL and returns the account already signed in to this tab, if any.
 pub async fn init(config: &MsalConfig) -> Result<Option<Account>, AuthError> {
-    let json = serde_json::to_string(config).unwrap_or_default();
-    parse_account(&settle(bridge_init(&json)).await?)
+    parse_account(&settle(bridge_init(&config.to_json())).await?)
 }
 
 /// Signs in without showing anything, from the admin's existing Microsoft session.
 pub async fn sign_in_silently(login_hint: Option<&str>) -> Result<Account, AuthError> {
+    forget_all_tokens();
     let json = settle(bridge_sso_silent(login_hint.unwrap_or(""))).await?;
     required(parse_account(&json)?)
 }
 
 /// Signs in through Microsoft's sign-in window.
 pub async fn sign_in_with_popup() -> Result<Account, AuthError> {
+    forget_all_tokens();
     let json = settle(bridge_sign_in_popup()).await?;
     required(parse_account(&json)?)
 }
@@ -170,6 +257,7 @@ pub async fn sign_in_with_popup() -> Result<Account, AuthError> {
 /// Signs `operator` in again through Microsoft's sign-in window, for runs that wait for it. Another
 /// account is refused (`WrongAccount`): its tokens are dropped and `operator` stays signed in.
 pub async fn sign_in_again_as(operator: &Account) -> Result<Account, AuthError> {
+    forget_all_tokens();
     let json = settle(bridge_sign_in_again(
         &operator.home_account_id,
         &operator.username,
@@ -186,18 +274,57 @@ fn required(account: Option<Account>) -> Result<Account, AuthError> {
     })
 }
 
-/// A token for one resource scope, from MSAL's cache or its refresh token.
+thread_local! {
+    /// The page's tokens between requests (see [`token_memo`](super::token_memo) for why and
+    /// what keeps it honest). Page memory only, like MSAL's own cache.
+    static MEMO: RefCell<TokenMemo> = RefCell::new(TokenMemo::default());
+}
+
+/// A token for one resource scope: the one kept in memory while it is good, else MSAL's (from
+/// its cache or its refresh token), which is then kept.
 pub async fn acquire_token(scope: &str) -> Result<AccessToken, AuthError> {
-    settle(bridge_acquire_token(scope)).await.map(AccessToken)
+    let now = js_sys::Date::now();
+    let (kept, epoch) = MEMO.with_borrow(|m| (m.get(scope, now).map(str::to_owned), m.epoch()));
+    if let Some(token) = kept {
+        return Ok(AccessToken(token));
+    }
+    let answer = JsFuture::from(bridge_acquire_token(scope))
+        .await
+        .map_err(AuthError::from_rejection)?;
+    let field = |name: &str| Reflect::get(&answer, &JsValue::from_str(name)).ok();
+    let token = field("token")
+        .and_then(|t| t.as_string())
+        .ok_or(AuthError {
+            kind: AuthErrorKind::Other,
+            code: "bridge_token".into(),
+            message: "the sign-in bridge returned no token".into(),
+        })?;
+    let expires_on = field("expiresOn").and_then(|e| e.as_f64()).unwrap_or(0.0);
+    MEMO.with_borrow_mut(|m| m.keep(scope, &token, expires_on, epoch));
+    Ok(AccessToken(token))
+}
+
+/// Stops handing out the kept token for `scope` (its service refused it).
+pub fn forget_token(scope: &str) {
+    MEMO.with_borrow_mut(|m| m.forget(scope));
 }
 
 /// Replaces the cached token for one resource scope with a fresh one (after the service
 /// refused it), without showing anything; `InteractionRequired` when only the admin can.
 pub async fn renew_token(scope: &str) -> Result<(), AuthError> {
-    settle(bridge_renew_token(scope)).await.map(|_| ())
+    forget_token(scope);
+    let renewed = settle(bridge_renew_token(scope)).await.map(|_| ());
+    // Whatever was asked for while the renewal ran may be the refused token.
+    forget_token(scope);
+    renewed
 }
 
 /// Forgets this tab's tokens.
 pub async fn sign_out() -> Result<(), AuthError> {
+    forget_all_tokens();
     settle(bridge_sign_out()).await.map(|_| ())
+}
+
+fn forget_all_tokens() {
+    MEMO.with_borrow_mut(TokenMemo::forget_all);
 }

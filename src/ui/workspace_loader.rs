@@ -1,13 +1,15 @@
 //! The signed-in workspace (dashboard, environment view, batch, report and the procedure
-//! they drive) is a separate wasm chunk: the sign-in screen does not download it. This is
-//! the one split point; `js/split.mjs` cuts the module there at build time (README, "How
-//! the production build is made").
+//! they drive) is a separate wasm chunk, and so is Leptos, which only the workspace uses: the
+//! sign-in screen downloads neither. This is the one split point; `js/split.mjs` cuts the
+//! module there at build time (README, "How the production build is made").
+
+use std::any::Any;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlElement;
 
-use super::widgets::ErrorPanel;
 use super::workspace::Workspace;
 use crate::bridge::msal::Account;
 use crate::config::AppConfig;
@@ -28,8 +30,12 @@ impl From<SplitLoaderError> for WorkspaceLoadError {
     }
 }
 
-/// Builds the workspace view; it lives in the chunk, so only a pointer to it crosses over.
-type BuildWorkspace = fn(Account, AppConfig) -> AnyView;
+/// The mounted workspace; dropping it unmounts it (its reactive owner, effects and elements).
+pub struct WorkspaceHandle(#[allow(dead_code)] Box<dyn Any>);
+
+/// Mounts the workspace at the end of a parent element; it lives in the chunk, so only a
+/// pointer to it crosses over.
+pub type MountWorkspace = fn(Account, AppConfig, HtmlElement) -> WorkspaceHandle;
 
 /// Fetches the workspace chunk (once; a failure is retried on the next call) and hands back
 /// its entry point. The body runs inside the chunk.
@@ -39,8 +45,21 @@ type BuildWorkspace = fn(Account, AppConfig) -> AnyView;
     preload(prefetch_workspace),
     fallible
 )]
-fn load_workspace() -> Result<BuildWorkspace, WorkspaceLoadError> {
-    Ok(|account, config| view! { <Workspace account config /> }.into_any())
+fn load_workspace() -> Result<MountWorkspace, WorkspaceLoadError> {
+    Ok(|account, config, parent| {
+        // Panic messages on the console: the hook's formatting stays out of the first screen,
+        // and the workspace is where nearly all the code runs.
+        console_error_panic_hook::set_once();
+        let mounted = leptos::mount::mount_to(parent, move || {
+            view! { <Workspace account config /> }
+        });
+        WorkspaceHandle(Box::new(mounted))
+    })
+}
+
+/// The workspace's entry point, once its chunk is loaded.
+pub async fn load() -> Result<MountWorkspace, WorkspaceLoadError> {
+    load_workspace().await
 }
 
 /// Starts fetching the workspace chunk ahead of need (when sign-in starts); a failure here
@@ -49,23 +68,4 @@ pub fn prefetch() {
     spawn_local(async {
         let _ = prefetch_workspace().await;
     });
-}
-
-/// The signed-in page: the workspace once its chunk is loaded, or why it could not be.
-#[component]
-pub fn WorkspaceLoader(account: Account, config: AppConfig) -> impl IntoView {
-    let chunk = LocalResource::new(load_workspace);
-    move || {
-        match chunk.get() {
-        None => view! {
-            <p class="page__loading" role="status">
-                "Loading your environments…"
-            </p>
-        }
-        .into_any(),
-        Some(Err(error)) => view! { <ErrorPanel title="The tool did not finish loading" message=format!("{error}.") /> }
-        .into_any(),
-        Some(Ok(build)) => build(account.clone(), config.clone()),
-    }
-    }
 }

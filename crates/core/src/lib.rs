@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod batched_round;
 pub mod cloud;
 pub mod dataverse;
 pub mod discovery;
@@ -19,6 +20,7 @@ pub mod http;
 pub mod ids;
 pub mod markdown;
 pub mod odata;
+pub mod odata_batch;
 pub mod preset;
 pub mod procedure;
 pub mod record;

@@ -13,7 +13,7 @@ use hyper::{Request, Response};
 
 use crate::faults::{Action, DropWhen};
 use crate::http::{Ctx, Req, Resp};
-use crate::log::TokenGrant;
+use crate::log::{Arrival, TokenGrant};
 use crate::settings::Settings;
 use crate::world::World;
 use target::{classify, Service, Target};
@@ -58,6 +58,7 @@ pub async fn route(
     served: Arc<Served>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
+    let received_ms = crate::log::unix_ms();
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
@@ -82,6 +83,11 @@ pub async fn route(
         .map(|(h, _)| h)
         .unwrap_or(&host_header)
         .to_ascii_lowercase();
+    let http = match parts.version {
+        hyper::Version::HTTP_2 => "2",
+        hyper::Version::HTTP_10 => "1.0",
+        _ => "1.1",
+    };
     let req = Req {
         method: parts.method.as_str().to_ascii_uppercase(),
         host,
@@ -140,9 +146,18 @@ pub async fn route(
         Ok(mut w) => {
             let fault = w.faults.take(&req.method, &req.host, &svc_path, &req.query);
             let described = fault.as_ref().map(Action::describe);
-            let seq = w
-                .log
-                .open(&req.method, &req.host_header, full_path, described, grant);
+            let seq = w.log.open(
+                &req.method,
+                &req.host_header,
+                full_path,
+                described,
+                grant,
+                Arrival {
+                    received_ms,
+                    http,
+                    batch: None,
+                },
+            );
             (seq, fault)
         }
         Err(_) => return Err(DropConnection),

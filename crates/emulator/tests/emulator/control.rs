@@ -244,6 +244,36 @@ async fn request_log_records_every_microsoft_request() {
 }
 
 #[tokio::test]
+async fn request_log_times_each_request_in_unix_ms_and_names_its_protocol() {
+    let t = start("demo");
+    t.fault(json!({"method": "GET", "path": "*WhoAmI", "action": {"latency_ms": 300}}))
+        .await;
+    let unix_ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs_f64()
+            * 1000.0
+    };
+    let before = unix_ms();
+    t.get(&t.dv("contosoprod", "WhoAmI"), &t.admin_prod()).await;
+    let after = unix_ms();
+    let log = t.state().await["requests"].clone();
+    let entry = &log.as_array().expect("log")[0];
+    let received = entry["received_ms"].as_f64().expect("received_ms");
+    let answered = entry["answered_ms"].as_f64().expect("answered_ms");
+    assert!(
+        before <= received && answered <= after,
+        "{before} {received} {answered} {after}"
+    );
+    assert!(
+        answered - received >= 300.0,
+        "the added latency lies between the two"
+    );
+    assert_eq!(entry["http"], "1.1");
+}
+
+#[tokio::test]
 async fn control_token_matches_token_endpoint_shape() {
     let t = start("demo");
     let r: Value = t.http.post(t.real("contosoprod.crm.dynamics.com", "/_emulator/token"))
