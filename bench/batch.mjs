@@ -2,7 +2,7 @@
 // environment (from the session bar to the last row's status), then a batch sets all of
 // them up (from pressing `batch-run` to `batch-summary[data-done=true]`); the emulator's
 // state is checked afterwards (N of N configured). Each run starts a fresh emulator and
-// browser. Prints each run's wall time against its network floor (bench/harness.mjs,
+// browser. Prints each run's wall time against its network floor (bench/harness/log.mjs,
 // `analyse`), the requests (preflights and token requests apart), the page's peak JS heap,
 // main-thread time, where requests waited, token requests and storage work; then the
 // medians. Exits non-zero when a budget given on the command line is missed.

@@ -1,7 +1,7 @@
 // One fresh environment (Work 365 installed, a licensed service account, no application
 // user) at emulated latency: from pressing `apply` to the read-back (`evidence`), against
 // its network floor: the round trips the app made after the press, each with its CORS
-// preflight when the browser sent one, × the latency (bench/harness.mjs, `analyse`). The
+// preflight when the browser sent one, × the latency (bench/harness/log.mjs, `analyse`). The
 // inspection before the plan is not timed. Each run starts a fresh emulator and browser.
 //
 //   node bench/fresh.mjs [--latency-ms 150] [--runs 3] [--max-ratio 1.5] [--budget-ms MS] [--dist DIR]

@@ -1,7 +1,7 @@
 // A 429 storm: every environment of the tenant is throttled once (its first GET to
 // Dataverse answers 429 with `Retry-After: 2`, as service protection does), in the
 // dashboard's inspection and again in the batch. Each phase is timed as in bench/batch.mjs
-// and set against the floor the waits impose: the phase's network floor (bench/harness.mjs,
+// and set against the floor the waits impose: the phase's network floor (bench/harness/log.mjs,
 // `analyse`, which counts the retried round as the extra round it is) plus the Retry-After
 // wait on the longest environment's chain. Each run starts a fresh emulator and browser.
 //
