@@ -180,8 +180,7 @@ impl ProgressSink {
                 }
             }
             let id = id.to_string();
-            self.session
-                .update_unfinished(Slot::Batch, |r| r.finished.push(id));
+            self.session.finished_in(Slot::Batch, id);
         }
         self.session.add_run(record);
     }

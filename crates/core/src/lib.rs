@@ -26,4 +26,5 @@ pub mod procedure;
 pub mod record;
 pub mod resume;
 pub mod row;
+pub mod session_store;
 pub mod tenant_reads;
