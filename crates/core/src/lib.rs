@@ -27,4 +27,5 @@ pub mod record;
 pub mod resume;
 pub mod row;
 pub mod session_store;
+pub mod slots;
 pub mod tenant_reads;
