@@ -156,7 +156,10 @@ fn is_json(text: &str) -> bool {
 pub fn load(kv: &impl KeyValue) -> (Option<Loaded>, Cursor, Option<SaveFailed>) {
     match migrate_legacy(kv) {
         Ok(()) => {}
-        Err((loaded, failed)) => return (Some(loaded), Cursor::default(), Some(failed)),
+        Err(failed) => {
+            let (loaded, failed) = *failed;
+            return (Some(loaded), Cursor::default(), Some(failed));
+        }
     }
     let mut cursor = Cursor::default();
     let Some(head) = kv
@@ -226,7 +229,7 @@ struct Legacy {
 /// open during an update) in today's layout and removes it. One that does not parse is
 /// removed: the old page could not have read it either. When the storage refuses the new
 /// keys, they are removed again and the old record is returned as read, with why.
-pub fn migrate_legacy(kv: &impl KeyValue) -> Result<(), (Loaded, SaveFailed)> {
+pub fn migrate_legacy(kv: &impl KeyValue) -> Result<(), Box<(Loaded, SaveFailed)>> {
     let Some(text) = kv.get(LEGACY_KEY) else {
         return Ok(());
     };
@@ -253,7 +256,7 @@ pub fn migrate_legacy(kv: &impl KeyValue) -> Result<(), (Loaded, SaveFailed)> {
         }
         Err(failed) => {
             clear_keys(kv);
-            Err((loaded, failed))
+            Err(Box::new((loaded, failed)))
         }
     }
 }

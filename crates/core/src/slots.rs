@@ -32,21 +32,18 @@ pub struct Slots {
     active: Cell<usize>,
     /// Runs that woke and wait for a slot, first come first served.
     waking: RefCell<VecDeque<oneshot::Sender<()>>>,
-    /// Tells [`Slots::run`] that a slot was given back or is asked for.
-    changed: mpsc::UnboundedSender<()>,
-    changes: RefCell<mpsc::UnboundedReceiver<()>>,
+    /// Tells the [`Slots::run`] going on that a slot was given back or is asked for.
+    changed: RefCell<Option<mpsc::UnboundedSender<()>>>,
 }
 
 impl Slots {
     /// Slots for `limit` active runs (at least one).
     pub fn new(limit: usize) -> Slots {
-        let (changed, changes) = mpsc::unbounded();
         Slots {
             limit: limit.max(1),
             active: Cell::new(0),
             waking: RefCell::new(VecDeque::new()),
-            changed,
-            changes: RefCell::new(changes),
+            changed: RefCell::new(None),
         }
     }
 
@@ -68,7 +65,8 @@ impl Slots {
     where
         Fut: Future<Output = R>,
     {
-        let mut changes = self.changes.borrow_mut();
+        let (changed, mut changes) = mpsc::unbounded();
+        *self.changed.borrow_mut() = Some(changed);
         let mut queue = items.into_iter();
         let mut not_started = Vec::new();
         let mut stopped = false;
@@ -106,6 +104,7 @@ impl Slots {
                 finished(out);
             }
         }
+        *self.changed.borrow_mut() = None;
         not_started.extend(queue);
         not_started
     }
@@ -115,14 +114,20 @@ impl Slots {
     /// by [`Slots::run`] (which holds a slot).
     pub async fn while_waiting<F: Future>(&self, wait: F) -> F::Output {
         self.active.set(self.active.get().saturating_sub(1));
-        let _ = self.changed.unbounded_send(());
+        self.tell();
         let out = wait.await;
         let (wake, woken) = oneshot::channel();
         self.waking.borrow_mut().push_back(wake);
-        let _ = self.changed.unbounded_send(());
+        self.tell();
         // A dropped sender means the run loop is gone: nothing is bounded any more.
         let _ = woken.await;
         out
+    }
+
+    fn tell(&self) {
+        if let Some(changed) = self.changed.borrow().as_ref() {
+            let _ = changed.unbounded_send(());
+        }
     }
 
     /// `inner` for one run: as `inner`, but its waits are sat out without a slot.
