@@ -81,7 +81,7 @@ pub fn ReportBar() -> impl IntoView {
                 <p class="report__save-failed" role="alert" data-testid="save-failed">
                     {move || {
                         format!(
-                            "Progress can no longer be kept for a reload: {}. Runs go on in this tab: finish them here without reloading or closing it, and download the report before you leave. A reload would not offer to resume what was not kept.",
+                            "This tab can no longer keep the runs' progress for a reload: the browser's storage refused it ({}). The runs go on: finish them in this tab without reloading or closing it, and download the report before you leave. A reload would not offer to resume what was not kept.",
                             save_failed().unwrap_or_default(),
                         )
                     }}
