@@ -7,12 +7,17 @@
 //!   way through wasm-bindgen per call; and a request whose caller gave up (an aborted fetch)
 //!   leaves the others to ask again rather than hang.
 //! - **Bounded** ([`Gate`], [`TOKEN_REQUESTS_AT_ONCE`]): an inspection of 200 environments
-//!   asks for 201 tokens (one per environment, Graph). Unbounded, they went out 51 at a time
-//!   (the slots, plus Graph) and each took 0.4–1.2 s against 100 ms of latency: the token
-//!   service (the emulator's, which signs each token) and the page's own CPU were the queue.
-//!   A bound keeps Entra from a stampede from one admin's browser (its limits on concurrent
-//!   refresh-token redemptions are not documented: unconfirmed) and answers the first ones
-//!   sooner.
+//!   asks for 201 tokens (one per environment, Graph). Unbounded, they go out as environments
+//!   start, up to 51 at once (the slots, plus Graph). Entra's limits on concurrent
+//!   refresh-token redemptions from one client are not documented (*unconfirmed*), so one
+//!   admin's browser does not send them in bursts the size of the tenant.
+//!
+//! Measured (`node bench/batch.mjs --count 200 --latency-ms 100`, load 4–7): the inspection
+//! took 8.5–10.5 s with the bound at 16 and 8.3–8.7 s unbounded — within the noise, because
+//! the phase is CPU-bound and the tokens take the whole phase to issue either way. Asking for
+//! the later environments' tokens ahead, while the first wave runs, measured 8.2–10.3 s:
+//! within the noise too, so it was not kept (it would also redeem refresh tokens for
+//! environments a cancel never starts).
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
@@ -21,9 +26,9 @@ use std::rc::Rc;
 use futures_channel::oneshot;
 
 /// Token requests to MSAL at once. Sixteen: above the six connections a browser opens to
-/// one HTTP/1.1 host, so never the bottleneck there, and a small fraction of what fifty
-/// environments starting together asked for; at ~0.2 s per token request, sixteen at a time
-/// still issue 200 in under three seconds, while the environments' own rounds take longer.
+/// one HTTP/1.1 host, so never the bottleneck there; a third of what fifty environments
+/// starting together asked for; and, measured at 200 environments, no slower than unbounded
+/// (see the module). A request answered from MSAL's cache holds its place only briefly.
 pub const TOKEN_REQUESTS_AT_ONCE: usize = 16;
 
 /// At most so many holders of a [`Permit`] at once; the others wait in order.
