@@ -27,7 +27,6 @@ use w365_core::procedure::prompt::{Prompt, PromptAnswer};
 use w365_core::procedure::{Mode, Outcome, RunStage, RunView, RunWait, WaitReason};
 use w365_core::record::{EnvironmentRef, EnvironmentRun, Operator};
 use w365_core::row::RowStatus;
-use w365_core::session_store::KeyValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -263,7 +262,8 @@ fn the_run_record_survives_a_round_trip_through_session_storage() {
         .session_storage()
         .unwrap()
         .unwrap();
-    for key in kv.keys() {
+    for i in 0..storage.length().unwrap() {
+        let key = storage.key(i).unwrap().unwrap();
         let raw = storage.get_item(&key).unwrap().unwrap();
         assert!(!raw.contains("eyJ"), "no token-like text is stored");
     }

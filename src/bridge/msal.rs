@@ -301,11 +301,17 @@ pub async fn acquire_token(scope: &str) -> Result<AccessToken, AuthError> {
         }
         let in_flight = IN_FLIGHT.with(Rc::clone);
         let lead = match in_flight.turn(scope) {
-            Turn::Follow(answer) => match answer.await {
-                Ok(answer) => return answer.map(AccessToken),
-                // Its caller gave up, or the token was refused meanwhile: ask again.
-                Err(_) => continue,
-            },
+            Turn::Follow(answer) => {
+                let epoch = MEMO.with_borrow(TokenMemo::epoch);
+                match answer.await {
+                    Ok(answer) if MEMO.with_borrow(TokenMemo::epoch) == epoch => {
+                        return answer.map(AccessToken)
+                    }
+                    // Its caller gave up, or a token was refused or an account signed in
+                    // meanwhile (the answer may be the refused token): ask again.
+                    _ => continue,
+                }
+            }
             Turn::Lead(lead) => lead,
         };
         let gate = TOKEN_GATE.with(Rc::clone);
@@ -361,6 +367,6 @@ pub async fn sign_out() -> Result<(), AuthError> {
 }
 
 fn forget_all_tokens() {
+    // Callers waiting for a request on its way see the new epoch and ask again.
     MEMO.with_borrow_mut(TokenMemo::forget_all);
-    IN_FLIGHT.with(|f| f.forget_all());
 }

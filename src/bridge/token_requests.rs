@@ -174,11 +174,6 @@ impl<T: Clone> InFlight<T> {
         self.requests.borrow_mut().remove(key);
     }
 
-    /// As [`InFlight::forget`], for every key.
-    pub fn forget_all(&self) {
-        self.requests.borrow_mut().clear();
-    }
-
     /// Callers waiting for `key`'s answer.
     pub fn followers(&self, key: &str) -> usize {
         self.requests

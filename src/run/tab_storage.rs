@@ -19,9 +19,12 @@ pub fn get(key: &str) -> Option<String> {
     storage()?.get_item(key).ok()?
 }
 
-/// Keeps `value` under `key`, if the storage takes it.
+/// Keeps `value` under `key`, if the storage takes it. (Not through [`try_set`]: the sign-in
+/// screen uses this, and the error's text would only add to its download.)
 pub fn set(key: &str, value: &str) {
-    let _ = try_set(key, value);
+    if let Some(s) = storage() {
+        let _ = s.set_item(key, value);
+    }
 }
 
 /// Keeps `value` under `key`; `Err` with the browser's reason (e.g. `QuotaExceededError`:
@@ -57,13 +60,5 @@ impl KeyValue for TabStorage {
 
     fn remove(&self, key: &str) {
         remove(key);
-    }
-
-    fn keys(&self) -> Vec<String> {
-        let Some(s) = storage() else {
-            return Vec::new();
-        };
-        let n = s.length().unwrap_or(0);
-        (0..n).filter_map(|i| s.key(i).ok().flatten()).collect()
     }
 }

@@ -60,8 +60,6 @@ pub trait KeyValue {
     fn set(&self, key: &str, value: &str) -> Result<(), String>;
     /// Forgets `key`.
     fn remove(&self, key: &str);
-    /// Every key held.
-    fn keys(&self) -> Vec<String>;
 }
 
 /// The storage refused a write: what a reload would resume is incomplete from here on.
@@ -284,11 +282,21 @@ pub fn clear(kv: &impl KeyValue) {
     kv.remove(LEGACY_KEY);
 }
 
+/// Removes every key [`load`] could read (numbered keys up to the first missing one, as it
+/// reads them); nothing else of the record is ever read.
 fn clear_keys(kv: &impl KeyValue) {
-    for k in kv.keys() {
-        if k.starts_with(PREFIX) {
-            kv.remove(&k);
+    let numbered = |key: &dyn Fn(usize) -> String| {
+        let mut n = 0;
+        while kv.get(&key(n)).is_some() {
+            kv.remove(&key(n));
+            n += 1;
         }
+    };
+    kv.remove(&head_key());
+    numbered(&run_key);
+    for slot in [Slot::View, Slot::Batch] {
+        kv.remove(&slot_key(slot));
+        numbered(&|n| done_key(slot, n));
     }
 }
 

@@ -69,6 +69,9 @@ impl KeyValue for Memory {
     fn remove(&self, key: &str) {
         self.map.borrow_mut().remove(key);
     }
+}
+
+impl Memory {
     fn keys(&self) -> Vec<String> {
         self.map.borrow().keys().cloned().collect()
     }
