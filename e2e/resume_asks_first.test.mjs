@@ -10,7 +10,10 @@ import {
   openSession, scenarioVariant, screenshot, tenantWrites, waitForDashboard,
 } from "./support.mjs";
 
-const KEY = "w365-appuser.session";
+// The session record, key by key (crates/core/src/session_store.rs).
+const HEAD = "w365-appuser.session.head";
+const VIEW = "w365-appuser.session.view";
+const BATCH = "w365-appuser.session.batch";
 
 /** batch-200's template, five times. */
 const FIVE = scenarioVariant("batch-200", (s) => { s.environment_repeats[0].count = 5; });
@@ -46,9 +49,10 @@ test("a duplicated tab with a stored batch writes nothing until the admin contin
   await page.getByTestId("batch-run").click();
   await page.getByTestId("batch-progress").waitFor();
   const copied = await storageOf(page);
-  const stored = JSON.parse(Object.fromEntries(copied)[KEY]);
-  assert.equal(stored.batch_run.environments.length, 5, "the batch is kept");
-  assert.doesNotMatch(JSON.stringify(stored), /eyJ/, "no token in the stored run");
+  const stored = Object.fromEntries(copied);
+  assert.equal(JSON.parse(stored[BATCH]).environments.length, 5, "the batch is kept");
+  const record = copied.filter(([k]) => k.startsWith("w365-appuser.session."));
+  assert.doesNotMatch(JSON.stringify(record), /eyJ/, "no token in the stored run");
   await page.close();
   // Let the original tab's reads finish server-side before counting.
   await new Promise((r) => setTimeout(r, 3500));
@@ -84,19 +88,19 @@ test("a stored run that names another app id or an unknown environment is refuse
   const prod = environment(await emulator.state(), "contosoprod");
   await openDashboard(page, emulator);
   const entries = await storageOf(page);
-  const session = JSON.parse(Object.fromEntries(entries)[KEY]);
+  const session = JSON.parse(Object.fromEntries(entries)[HEAD]);
   const run = (changes) => ({
     operator: session.operator.upn, cloud: session.cloud, mode: "setup", batch: false,
     environments: [prod.id], finished: [], data_center: US_APP_ID,
     plan_confirmed: true, saved_at_ms: Date.now(), ...changes,
   });
-  const tampered = (stored) => entries.map(([k, v]) => [k, k === KEY ? JSON.stringify({ ...session, ...stored }) : v]);
+  const tampered = (key, run) => [...entries.filter(([k]) => k !== key), [key, JSON.stringify(run)]];
   await page.close();
   const opened = lastSeq(await emulator.state());
 
   // Another vendor's app id.
   const foreign = await duplicate(browser.context, emulator,
-    tampered({ view_run: run({ data_center: "0c1f3f6e-9a77-4c57-9a7c-3b2d4a6f5e10" }) }));
+    tampered(VIEW, run({ data_center: "0c1f3f6e-9a77-4c57-9a7c-3b2d4a6f5e10" })));
   const refused = foreign.getByTestId("resume-refused");
   await refused.waitFor();
   assert.match(await refused.innerText(), /0c1f3f6e-9a77-4c57-9a7c-3b2d4a6f5e10.*not one of Work 365's/s);
@@ -107,7 +111,7 @@ test("a stored run that names another app id or an unknown environment is refuse
 
   // An environment the discovery service does not list.
   const unknown = await duplicate(browser.context, emulator,
-    tampered({ batch_run: run({ batch: true, data_center: null, environments: ["a1b2c3d4-0000-4000-8000-0000000000ff"] }) }));
+    tampered(BATCH, run({ batch: true, data_center: null, environments: ["a1b2c3d4-0000-4000-8000-0000000000ff"] })));
   await unknown.getByTestId("resume-refused").waitFor();
   assert.match(await unknown.getByTestId("resume-refused").innerText(), /does not list/);
 
@@ -120,7 +124,7 @@ test("a stored run older than an hour is offered for re-inspection only: the pla
   const prod = environment(await emulator.state(), "contosoprod");
   await openDashboard(page, emulator);
   const entries = await storageOf(page);
-  const session = JSON.parse(Object.fromEntries(entries)[KEY]);
+  const session = JSON.parse(Object.fromEntries(entries)[HEAD]);
   const old = {
     operator: session.operator.upn, cloud: session.cloud, mode: "setup", batch: false,
     environments: [prod.id], finished: [], data_center: US_APP_ID,
@@ -129,7 +133,7 @@ test("a stored run older than an hour is offered for re-inspection only: the pla
   await page.close();
   const opened = lastSeq(await emulator.state());
   const tab = await duplicate(browser.context, emulator,
-    entries.map(([k, v]) => [k, k === KEY ? JSON.stringify({ ...session, view_run: old }) : v]));
+    [...entries.filter(([k]) => k !== VIEW), [VIEW, JSON.stringify(old)]]);
   const offer = tab.getByTestId("resume");
   await offer.waitFor();
   assert.equal(await offer.getAttribute("data-reinspect-only"), "true");

@@ -16,6 +16,7 @@ use w365_appuser::run::prompter::UiPrompter;
 use w365_appuser::run::session::RunEnd;
 use w365_appuser::run::setup::announcement;
 use w365_appuser::run::store::{self, Saved, Slot};
+use w365_appuser::run::tab_storage::TabStorage;
 use w365_appuser::ui::dashboard::filter::{visible, RowKey, SortKey};
 use w365_core::cloud::Cloud;
 use w365_core::driver::Prompter;
@@ -214,36 +215,39 @@ fn the_batch_lists_an_environment_as_waiting_for_a_lock_exactly_while_its_snapsh
 
 #[wasm_bindgen_test]
 fn the_run_record_survives_a_round_trip_through_session_storage() {
-    let mut saved = Saved::new(
-        Operator {
-            upn: "admin@contoso.onmicrosoft.com".into(),
-            tenant_id: None,
-        },
-        "public",
-        1,
-    );
+    store::clear();
+    let kv = TabStorage;
+    let operator = Operator {
+        upn: "admin@contoso.onmicrosoft.com".into(),
+        tenant_id: None,
+    };
+    let mut saved = Saved::begin(&kv, operator, "public", 1);
     let unfinished = w365_core::resume::StoredRun {
         operator: "admin@contoso.onmicrosoft.com".into(),
         cloud: "public".into(),
         mode: "setup".into(),
         batch: false,
-        environments: vec![guid(7)],
+        environments: vec![guid(7), guid(8)],
         finished: Vec::new(),
         data_center: Some(WORK365_US_APP_ID.into()),
         plan_confirmed: true,
         saved_at_ms: 1,
     };
-    saved.set_unfinished(Slot::View, Some(&unfinished));
-    saved.add_run(run_with(Outcome::Cancelled), 2);
-    store::save(&saved);
-    let loaded = store::load().expect("saved session");
-    assert_eq!(loaded.unfinished(Slot::View), saved.unfinished(Slot::View));
+    saved.set_unfinished(&kv, Slot::View, Some(unfinished.clone()));
+    saved.add_run(&kv, run_with(Outcome::Cancelled), 2);
+    saved.add_finished(&kv, Slot::View, guid(7), 3);
+    assert_eq!(saved.save_failed(), None);
+    let (loaded, found) = store::load(&kv).expect("saved session");
+    let expected = w365_core::resume::StoredRun {
+        finished: vec![guid(7)],
+        saved_at_ms: 3,
+        ..unfinished
+    };
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, Slot::View);
     assert_eq!(
-        serde_json::from_str::<w365_core::resume::StoredRun>(
-            &loaded.unfinished(Slot::View).unwrap()
-        )
-        .unwrap(),
-        unfinished
+        serde_json::from_str::<w365_core::resume::StoredRun>(&found[0].1).unwrap(),
+        expected
     );
     assert_eq!(loaded.unfinished(Slot::Batch), None);
     assert_eq!(loaded.run_count(), 1);
@@ -253,17 +257,18 @@ fn the_run_record_survives_a_round_trip_through_session_storage() {
     let original: serde_json::Value = serde_json::from_str(&saved.report_json()).unwrap();
     assert_eq!(report["environments"], original["environments"]);
     assert_eq!(report["schema_version"], 1);
-    let raw = web_sys::window()
+    let storage = web_sys::window()
         .unwrap()
         .session_storage()
         .unwrap()
-        .unwrap()
-        .get_item(store::KEY)
-        .unwrap()
         .unwrap();
-    assert!(!raw.contains("eyJ"), "no token-like text is stored");
+    for i in 0..storage.length().unwrap() {
+        let key = storage.key(i).unwrap().unwrap();
+        let raw = storage.get_item(&key).unwrap().unwrap();
+        assert!(!raw.contains("eyJ"), "no token-like text is stored");
+    }
     store::clear();
-    assert_eq!(store::load(), None);
+    assert_eq!(store::load(&kv), None);
 }
 
 #[wasm_bindgen_test]

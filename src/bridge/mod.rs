@@ -2,3 +2,4 @@
 pub mod files;
 pub mod msal;
 pub mod token_memo;
+pub mod token_requests;

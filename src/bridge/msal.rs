@@ -5,6 +5,7 @@
 //! Rust type at this boundary and no `JsValue` escapes the module.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use js_sys::Reflect;
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::token_memo::TokenMemo;
+use super::token_requests::{Gate, InFlight, Turn, TOKEN_REQUESTS_AT_ONCE};
 
 #[wasm_bindgen(module = "/js/dist/bridge.js")]
 extern "C" {
@@ -278,16 +280,54 @@ thread_local! {
     /// The page's tokens between requests (see [`token_memo`](super::token_memo) for why and
     /// what keeps it honest). Page memory only, like MSAL's own cache.
     static MEMO: RefCell<TokenMemo> = RefCell::new(TokenMemo::default());
+    /// Token requests on their way to MSAL, by scope, and the bound on them (see
+    /// [`token_requests`](super::token_requests)).
+    static IN_FLIGHT: Rc<InFlight<Result<String, AuthError>>> = Rc::default();
+    static TOKEN_GATE: Rc<Gate> = Gate::new(TOKEN_REQUESTS_AT_ONCE);
+}
+
+fn kept_token(scope: &str) -> Option<AccessToken> {
+    let now = js_sys::Date::now();
+    MEMO.with_borrow(|m| m.get(scope, now).map(|t| AccessToken(t.to_owned())))
 }
 
 /// A token for one resource scope: the one kept in memory while it is good, else MSAL's (from
-/// its cache or its refresh token), which is then kept.
+/// its cache or its refresh token), which is then kept. Callers asking for the same scope at
+/// once share one request to MSAL; at most [`TOKEN_REQUESTS_AT_ONCE`] go to MSAL at once.
 pub async fn acquire_token(scope: &str) -> Result<AccessToken, AuthError> {
-    let now = js_sys::Date::now();
-    let (kept, epoch) = MEMO.with_borrow(|m| (m.get(scope, now).map(str::to_owned), m.epoch()));
-    if let Some(token) = kept {
-        return Ok(AccessToken(token));
+    loop {
+        if let Some(token) = kept_token(scope) {
+            return Ok(token);
+        }
+        let in_flight = IN_FLIGHT.with(Rc::clone);
+        let lead = match in_flight.turn(scope) {
+            Turn::Follow(answer) => {
+                let epoch = MEMO.with_borrow(TokenMemo::epoch);
+                match answer.await {
+                    Ok(answer) if MEMO.with_borrow(TokenMemo::epoch) == epoch => {
+                        return answer.map(AccessToken)
+                    }
+                    // Its caller gave up, or a token was refused or an account signed in
+                    // meanwhile (the answer may be the refused token): ask again.
+                    _ => continue,
+                }
+            }
+            Turn::Lead(lead) => lead,
+        };
+        let gate = TOKEN_GATE.with(Rc::clone);
+        let _permit = Gate::enter(&gate).await;
+        let answer = match kept_token(scope) {
+            Some(token) => Ok(token.0),
+            None => ask_msal(scope).await,
+        };
+        lead.answer(&answer);
+        return answer.map(AccessToken);
     }
+}
+
+/// Asks MSAL for `scope`'s token and keeps it.
+async fn ask_msal(scope: &str) -> Result<String, AuthError> {
+    let epoch = MEMO.with_borrow(TokenMemo::epoch);
     let answer = JsFuture::from(bridge_acquire_token(scope))
         .await
         .map_err(AuthError::from_rejection)?;
@@ -301,12 +341,13 @@ pub async fn acquire_token(scope: &str) -> Result<AccessToken, AuthError> {
         })?;
     let expires_on = field("expiresOn").and_then(|e| e.as_f64()).unwrap_or(0.0);
     MEMO.with_borrow_mut(|m| m.keep(scope, &token, expires_on, epoch));
-    Ok(AccessToken(token))
+    Ok(token)
 }
 
 /// Stops handing out the kept token for `scope` (its service refused it).
 pub fn forget_token(scope: &str) {
     MEMO.with_borrow_mut(|m| m.forget(scope));
+    IN_FLIGHT.with(|f| f.forget(scope));
 }
 
 /// Replaces the cached token for one resource scope with a fresh one (after the service
@@ -326,5 +367,6 @@ pub async fn sign_out() -> Result<(), AuthError> {
 }
 
 fn forget_all_tokens() {
+    // Callers waiting for a request on its way see the new epoch and ask again.
     MEMO.with_borrow_mut(TokenMemo::forget_all);
 }

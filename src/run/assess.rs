@@ -3,7 +3,6 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use futures_util::StreamExt;
 use leptos::prelude::*;
 use w365_core::cloud::CloudEndpoints;
 use w365_core::driver::{drive, Prompter};
@@ -12,6 +11,7 @@ use w365_core::preset::Preset;
 use w365_core::procedure::prompt::{DataCenterOption, Prompt, PromptAnswer};
 use w365_core::procedure::{Mode, Procedure, Target};
 use w365_core::record::EnvironmentRef;
+use w365_core::slots::Slots;
 use w365_core::tenant_reads::TenantReads;
 
 use super::cancel::Cancel;
@@ -22,7 +22,7 @@ use crate::api::transport::{scope_for, BrowserTransport};
 use crate::bridge::msal;
 use w365_core::row::RowInfo;
 
-/// Inspections at once. They are reads, each environment is its own Dataverse server
+/// Inspections active at once (one sleeping through a `Retry-After` is not). They are reads, each environment is its own Dataverse server
 /// and service protection counts per user per server (one inspection sends at most six
 /// requests at once to its server), so this only bounds the browser's own load. Time is
 /// round trips: an inspection is about five sequential ones (token, reads and their CORS
@@ -74,12 +74,14 @@ impl Prompter for AssessPrompter {
     }
 }
 
-/// Inspects one environment and returns its row.
+/// Inspects one environment and returns its row; its waits (a `Retry-After`) are sat out
+/// without its slot in `slots`.
 pub async fn assess_one(
     row: &EnvRow,
     transport: &impl HttpClient,
     endpoints: &CloudEndpoints,
     cancel: Rc<Cancel>,
+    slots: &Slots,
 ) -> RowInfo {
     let target = Target::from_instance(&row.instance, Preset::work365(), endpoints.clone());
     let mut machine = Procedure::new(target, policy::unattended(Mode::Assess));
@@ -89,14 +91,21 @@ pub async fn assess_one(
         gave_up: Cell::new(false),
         cancel,
     };
-    drive(&mut machine, transport, &BrowserClock, &prompter).await;
+    drive(
+        &mut machine,
+        transport,
+        &BrowserClock,
+        &slots.prompter(&prompter),
+    )
+    .await;
     let asked = prompter.asked.borrow().clone();
     RowInfo::from_run(machine.record(), &Preset::work365(), asked.as_deref())
 }
 
-/// Inspects every row, [`ASSESS_CONCURRENCY`] at a time, filling each row in as it finishes.
-/// Graph's answers are the tenant's, not an environment's: this pass asks each once. `cancel`
-/// stops the pass at once (requests in flight are aborted); rows not inspected stay so.
+/// Inspects every row, [`ASSESS_CONCURRENCY`] active at a time (one sleeping through a
+/// `Retry-After` lets the next start), filling each row in as it finishes. Graph's answers
+/// are the tenant's, not an environment's: this pass asks each once. `cancel` stops the pass
+/// at once (requests in flight are aborted); rows not inspected stay so.
 pub async fn assess_all(
     rows: Vec<EnvRow>,
     transport: BrowserTransport,
@@ -104,20 +113,22 @@ pub async fn assess_all(
     cancel: Rc<Cancel>,
 ) {
     let transport = TenantReads::new(transport, &[&endpoints.graph]);
-    futures_util::stream::iter(rows)
-        .for_each_concurrent(ASSESS_CONCURRENCY, |row| {
-            let transport = &transport;
-            let endpoints = &endpoints;
-            let cancel = cancel.clone();
-            async move {
-                if cancel.is_cancelled() {
-                    return;
+    let slots = Slots::new(ASSESS_CONCURRENCY);
+    slots
+        .run(
+            rows,
+            |_| !cancel.is_cancelled(),
+            |row| {
+                let (transport, endpoints, slots) = (&transport, &endpoints, &slots);
+                let cancel = cancel.clone();
+                async move {
+                    let info = assess_one(&row, transport, endpoints, cancel.clone(), slots).await;
+                    if !cancel.is_cancelled() {
+                        row.info.try_set(Some(info));
+                    }
                 }
-                let info = assess_one(&row, transport, endpoints, cancel.clone()).await;
-                if !cancel.is_cancelled() {
-                    row.info.try_set(Some(info));
-                }
-            }
-        })
+            },
+            |()| {},
+        )
         .await;
 }

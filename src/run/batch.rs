@@ -20,7 +20,8 @@ use super::session::Session;
 use super::store::Slot;
 use w365_core::row::RowInfo;
 
-/// Environments set up at once in a batch. Each environment is its own Dataverse
+/// Environments set up at once in a batch (a run sleeping through a `Retry-After` gives its
+/// place to the next, `w365_core::slots`). Each environment is its own Dataverse
 /// server, and service protection counts per user per server (52 concurrent requests;
 /// one setup sends at most six at once), so this bounds only the browser's own load. A
 /// setup is about eleven sequential round trips (inspect, create, assign, verify, with
@@ -180,8 +181,7 @@ impl ProgressSink {
                 }
             }
             let id = id.to_string();
-            self.session
-                .update_unfinished(Slot::Batch, |r| r.finished.push(id));
+            self.session.finished_in(Slot::Batch, id);
         }
         self.session.add_run(record);
     }

@@ -11,6 +11,7 @@ use w365_core::resume::{self, ResumeContext};
 use super::clock::now_ms;
 use super::session::{EnvRow, Session};
 use super::store::{self, Saved, Slot};
+use super::tab_storage::TabStorage;
 
 /// An unfinished run as stored (its JSON), in its slot.
 pub type StoredUnfinished = (Slot, String);
@@ -20,22 +21,18 @@ pub type StoredUnfinished = (Slot, String);
 /// this tab) is not continued; its unfinished runs are still returned, to be shown as refused,
 /// so the admin knows they were there.
 pub fn load(operator: Operator, cloud: &Cloud) -> (Saved, Vec<StoredUnfinished>) {
-    let loaded = store::load();
-    let found: Vec<StoredUnfinished> = loaded
-        .as_ref()
-        .map(|s| {
-            [Slot::View, Slot::Batch]
-                .into_iter()
-                .filter_map(|slot| s.unfinished(slot).map(|text| (slot, text)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut saved = loaded
-        .filter(|s| s.record.operator.upn == operator.upn && s.record.cloud == cloud.key())
-        .unwrap_or_else(|| Saved::new(operator, cloud.key(), now_ms()));
-    saved.set_unfinished(Slot::View, None);
-    saved.set_unfinished(Slot::Batch, None);
-    (saved, found)
+    match store::load(&TabStorage) {
+        Some((saved, found))
+            if saved.record.operator.upn == operator.upn && saved.record.cloud == cloud.key() =>
+        {
+            (saved, found)
+        }
+        other => {
+            let found = other.map(|(_, found)| found).unwrap_or_default();
+            let saved = Saved::begin(&TabStorage, operator, cloud.key(), now_ms());
+            (saved, found)
+        }
+    }
 }
 
 /// Validates the stored unfinished runs against the preset, this sign-in and what discovery
@@ -62,7 +59,7 @@ pub fn offer_stored_runs(session: Session, found: &[StoredUnfinished], list: &[E
     for (slot, text) in found {
         match resume::validate(text, &ctx) {
             Ok(Some(offer)) => {
-                session.save_with(|s| s.restore_unfinished(*slot, text));
+                session.save_with(|s, kv| s.restore_unfinished(kv, *slot, text));
                 session.resume_offers.try_update(|o| o.push((*slot, offer)));
             }
             Ok(None) => {}
@@ -74,5 +71,11 @@ pub fn offer_stored_runs(session: Session, found: &[StoredUnfinished], list: &[E
         }
     }
     // What was refused or is finished is not offered again after a reload.
-    session.save_with(|_| {});
+    session.save_with(|s, kv| {
+        for slot in [Slot::View, Slot::Batch] {
+            if s.unfinished(slot).is_none() {
+                s.set_unfinished(kv, slot, None);
+            }
+        }
+    });
 }

@@ -11,7 +11,8 @@ use w365_core::record::EnvironmentRun;
 use w365_core::resume::{ResumeOffer, StoredRun};
 
 use super::clock::now_ms;
-use super::store::{self, Saved, Slot};
+use super::store::{Saved, Slot};
+use super::tab_storage::TabStorage;
 use crate::api::transport::BrowserTransport;
 use crate::bridge::msal::Account;
 use w365_core::row::RowInfo;
@@ -176,12 +177,10 @@ impl Session {
         })
     }
 
-    /// Changes what is kept across a reload, and keeps it.
-    pub fn save_with(&self, change: impl FnOnce(&mut Saved)) {
-        self.saved.try_update(change);
-        if let Some(saved) = self.saved.try_get_untracked() {
-            store::save(&saved);
-        }
+    /// Changes what is kept across a reload; `change` writes what it changed to the tab's
+    /// storage (only that), and a refused write is kept in `saved` for the admin to see.
+    pub fn save_with(&self, change: impl FnOnce(&mut Saved, &TabStorage)) {
+        self.saved.try_update(|s| change(s, &TabStorage));
     }
 
     /// A new unfinished run in `slot`, kept so that a reload can offer it again.
@@ -209,21 +208,26 @@ impl Session {
             plan_confirmed,
             saved_at_ms: now_ms(),
         };
-        self.save_with(|s| s.set_unfinished(slot, Some(&run)));
+        self.save_with(|s, kv| s.set_unfinished(kv, slot, Some(run)));
     }
 
     /// Changes the unfinished run of `slot` and keeps it.
     pub fn update_unfinished(&self, slot: Slot, change: impl FnOnce(&mut StoredRun)) {
-        self.save_with(|s| s.update_unfinished(slot, now_ms(), change));
+        self.save_with(|s, kv| s.update_unfinished(kv, slot, now_ms(), change));
+    }
+
+    /// Notes that environment `id` of the unfinished run of `slot` finished.
+    pub fn finished_in(&self, slot: Slot, id: String) {
+        self.save_with(|s, kv| s.add_finished(kv, slot, id, now_ms()));
     }
 
     /// Forgets the unfinished run of `slot` (it ended, or the admin dismissed it).
     pub fn end_unfinished(&self, slot: Slot) {
-        self.save_with(|s| s.set_unfinished(slot, None));
+        self.save_with(|s, kv| s.set_unfinished(kv, slot, None));
     }
 
     /// Adds a finished run to the session record.
     pub fn add_run(&self, run: EnvironmentRun) {
-        self.save_with(|s| s.add_run(run, now_ms()));
+        self.save_with(|s, kv| s.add_run(kv, run, now_ms()));
     }
 }

@@ -5,8 +5,9 @@ use crate::driver::{drive, Prompter, Sleeper};
 use crate::http::HttpClient;
 use crate::procedure::{Input, Outcome, Procedure};
 use crate::record::{EnvironmentRef, EnvironmentRun};
-use futures_util::stream::{FuturesUnordered, StreamExt};
+use crate::slots::Slots;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 
 /// How many environments run at the same time by default.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -62,7 +63,8 @@ impl BatchObserver for () {
     fn batch_progress(&self, _: &BatchProgress) {}
 }
 
-/// Runs every procedure, at most `concurrency` at once (0 means [`DEFAULT_CONCURRENCY`]);
+/// Runs every procedure, at most `concurrency` active at once (0 means [`DEFAULT_CONCURRENCY`];
+/// a run sleeping through a `Retry-After` is not active, see [`crate::slots`]);
 /// returns the records in the input order. Once the admin cancels, no further environment
 /// starts, and running ones stop at once when the prompter's [`Prompter::cancelled`] resolves
 /// (before their next request when it only answers [`Prompter::is_cancelled`]).
@@ -85,35 +87,45 @@ where
     } else {
         concurrency
     };
-    let mut progress = BatchProgress {
+    let progress = RefCell::new(BatchProgress {
         total: procedures.len(),
         ..BatchProgress::default()
-    };
+    });
     let mut results: Vec<Option<EnvironmentRun>> = vec![None; procedures.len()];
-    let mut queue = procedures.into_iter().enumerate();
-    let mut running = FuturesUnordered::new();
-    let start = |(i, mut p): (usize, Procedure)| async move {
-        drive(&mut p, client, sleeper, prompts).await;
-        (i, p.into_record())
-    };
-    loop {
-        while running.len() < limit && !prompts.is_cancelled() {
-            let Some((i, p)) = queue.next() else { break };
-            progress.running.push(p.target().environment.clone());
-            running.push(start((i, p)));
-            observer.batch_progress(&progress);
-        }
-        let Some((i, record)) = running.next().await else {
-            break;
-        };
-        progress.running.retain(|e| e != &record.environment);
-        observer.environment_finished(&record);
-        progress.count(record.outcome.as_ref());
-        results[i] = Some(record);
-        observer.batch_progress(&progress);
-    }
+    // A run sleeping through a Retry-After gives its slot to the next environment.
+    let slots = Slots::new(limit);
+    let never_started = slots
+        .run(
+            procedures.into_iter().enumerate(),
+            |(_, p)| {
+                if prompts.is_cancelled() {
+                    return false;
+                }
+                let mut progress = progress.borrow_mut();
+                progress.running.push(p.target().environment.clone());
+                observer.batch_progress(&progress);
+                true
+            },
+            |(i, mut p): (usize, Procedure)| {
+                let prompts = slots.prompter(prompts);
+                async move {
+                    drive(&mut p, client, sleeper, &prompts).await;
+                    (i, p.into_record())
+                }
+            },
+            |(i, record)| {
+                let mut progress = progress.borrow_mut();
+                progress.running.retain(|e| e != &record.environment);
+                observer.environment_finished(&record);
+                progress.count(record.outcome.as_ref());
+                results[i] = Some(record);
+                observer.batch_progress(&progress);
+            },
+        )
+        .await;
     // Whatever never started is recorded as cancelled, so the report lists every environment.
-    for (i, mut p) in queue {
+    let mut progress = progress.into_inner();
+    for (i, mut p) in never_started {
         p.handle(Input::Cancel, sleeper.now_ms());
         progress.count(Some(&Outcome::Cancelled));
         results[i] = Some(p.into_record());

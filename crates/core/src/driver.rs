@@ -68,6 +68,16 @@ pub trait Prompter {
     }
     /// Gives `lock` back (a lock not held is ignored).
     fn unlock(&self, _lock: &LockName) {}
+    /// Sits out `wait`, a [`Command::WaitUntil`]'s sleep (a `Retry-After`, a backoff): a
+    /// prompter that bounds how many runs are active lets another run go meanwhile
+    /// ([`crate::slots`]). The default just waits.
+    fn while_waiting<F: Future>(
+        &self,
+        _environment: &EnvironmentRef,
+        wait: F,
+    ) -> impl Future<Output = F::Output> {
+        wait
+    }
 }
 
 /// Sends `req`, giving up after `timeout_ms` with [`TransportError::Timeout`]. A request that
@@ -181,23 +191,25 @@ pub async fn drive<C: HttpClient, S: Sleeper, P: Prompter>(
             }
             Command::WaitUntil { at_ms, .. } => {
                 // Sliced so a cancel is noticed; bounded so a clock that stands still cannot hang us.
-                let slices = at_ms
-                    .saturating_sub(sleeper.now_ms())
-                    .div_ceil(SLEEP_SLICE_MS)
-                    + 1;
-                let mut cancelled = false;
-                for _ in 0..slices {
-                    let now = sleeper.now_ms();
-                    if now >= at_ms || prompts.is_cancelled() {
-                        break;
+                let sleep = async {
+                    let slices = at_ms
+                        .saturating_sub(sleeper.now_ms())
+                        .div_ceil(SLEEP_SLICE_MS)
+                        + 1;
+                    for _ in 0..slices {
+                        let now = sleeper.now_ms();
+                        if now >= at_ms || prompts.is_cancelled() {
+                            break;
+                        }
+                        let slice =
+                            sleeper.sleep(Duration::from_millis((at_ms - now).min(SLEEP_SLICE_MS)));
+                        if unless_cancelled(prompts, slice).await.is_none() {
+                            return true;
+                        }
                     }
-                    let slice =
-                        sleeper.sleep(Duration::from_millis((at_ms - now).min(SLEEP_SLICE_MS)));
-                    if unless_cancelled(prompts, slice).await.is_none() {
-                        cancelled = true;
-                        break;
-                    }
-                }
+                    false
+                };
+                let cancelled = prompts.while_waiting(&env, sleep).await;
                 if cancelled || prompts.is_cancelled() {
                     machine.handle(Input::Cancel, sleeper.now_ms())
                 } else {

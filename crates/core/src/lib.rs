@@ -26,4 +26,6 @@ pub mod procedure;
 pub mod record;
 pub mod resume;
 pub mod row;
+pub mod session_store;
+pub mod slots;
 pub mod tenant_reads;

@@ -9,6 +9,13 @@ pub fn ReportBar() -> impl IntoView {
     let session = Session::get();
     let note = RwSignal::new(None::<String>);
     let runs = move || session.saved.with(|s| s.run_count());
+    // A write the tab's storage refused (full: its few MiB are shared with the sign-in's
+    // cache, or blocked): the run goes on, but a reload would not resume all of it.
+    let save_failed = move || {
+        session
+            .saved
+            .with(|s| s.save_failed().map(ToString::to_string))
+    };
     let save = move |name: &'static str, mime: &'static str, markdown: bool| {
         move |_| {
             let text = session.saved.with_untracked(|s| {
@@ -70,6 +77,16 @@ pub fn ReportBar() -> impl IntoView {
                     "Copy Markdown"
                 </button>
             </div>
+            <Show when=move || save_failed().is_some()>
+                <p class="report__save-failed" role="alert" data-testid="save-failed">
+                    {move || {
+                        format!(
+                            "This tab can no longer keep the runs' progress for a reload: the browser's storage refused it ({}). The runs go on: finish them in this tab without reloading or closing it, and download the report before you leave. A reload would not offer to resume what was not kept.",
+                            save_failed().unwrap_or_default(),
+                        )
+                    }}
+                </p>
+            </Show>
             <p class="report__note" role="status">
                 {move || note.get()}
             </p>
