@@ -40,6 +40,7 @@ use futures_util::future;
 pub struct Batching {
     refused: Option<String>,
     sent: u32,
+    exchanges: u32,
 }
 
 impl Batching {
@@ -53,6 +54,7 @@ impl Batching {
         Batching {
             refused: Some(reason.to_owned()),
             sent: 0,
+            exchanges: 0,
         }
     }
 
@@ -64,6 +66,12 @@ impl Batching {
     /// How many `$batch` requests this run sent.
     pub fn sent(&self) -> u32 {
         self.sent
+    }
+
+    /// How many HTTP exchanges this run made through [`send_round`] (a `$batch` is one;
+    /// a request sent again alone after it is one more).
+    pub fn exchanges(&self) -> u32 {
+        self.exchanges
     }
 
     fn turn_off(&mut self, reason: String) {
@@ -119,6 +127,7 @@ pub async fn send_round<C: HttpClient, S: Sleeper>(
     }
 
     let mut answers: Vec<Option<Answered>> = vec![None; round.len()];
+    batching.exchanges += (singles.len() + batches.len()) as u32;
     let alone = future::join_all(singles.iter().map(|&i| {
         let r = &round[i];
         send_within(client, sleeper, r.request.clone(), r.timeout_ms)
@@ -147,6 +156,7 @@ pub async fn send_round<C: HttpClient, S: Sleeper>(
             }
         }
     }
+    batching.exchanges += again.len() as u32;
     let resent = future::join_all(again.iter().map(|&i| {
         let r = &round[i];
         send_within(client, sleeper, r.request.clone(), r.timeout_ms)

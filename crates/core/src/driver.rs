@@ -6,6 +6,7 @@
 //! raced against [`Prompter::cancelled`], so a cancel takes effect at once. Whatever loses a
 //! race is dropped; the browser transport aborts a dropped fetch.
 
+use crate::batched_round::{send_round, Batching, RoundRequest};
 use crate::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use crate::procedure::prompt::{Prompt, PromptAnswer};
 use crate::procedure::{Answer, Command, Input, LockGrant, LockName, Outcome, Procedure, RunView};
@@ -132,6 +133,8 @@ pub async fn drive<C: HttpClient, S: Sleeper, P: Prompter>(
     prompts: &P,
 ) -> Outcome {
     let env = machine.target().environment.clone();
+    // One per run: a run is one environment, and what its `$batch`es taught lasts that long.
+    let mut batching = Batching::new();
     let mut cmd = match machine.current() {
         Some(c) => c.clone(),
         None => machine.start(sleeper.now_ms()),
@@ -156,16 +159,40 @@ pub async fn drive<C: HttpClient, S: Sleeper, P: Prompter>(
                 return outcome;
             }
             Command::Send { requests } => {
-                let round = future::join_all(requests.into_iter().map(|o| async move {
-                    Answer {
-                        id: o.id,
-                        result: send_within(client, sleeper, o.request, o.timeout_ms).await,
-                    }
-                }));
+                // A round's Dataverse requests to the environment go as one `$batch`, each
+                // still answered on its own (`batched_round`); `batching` keeps what this
+                // run's `$batch`es taught (refused once: single requests from then on).
+                let ids: Vec<_> = requests.iter().map(|o| o.id).collect();
+                let before = (batching.exchanges(), batching.sent());
+                let round = send_round(
+                    client,
+                    sleeper,
+                    &mut batching,
+                    requests
+                        .into_iter()
+                        .map(|o| RoundRequest {
+                            request: o.request,
+                            timeout_ms: o.timeout_ms,
+                        })
+                        .collect(),
+                );
                 // Answers that did arrive are fed even if a cancel came meanwhile: the
                 // procedure learns what was written, then sees the cancel at the loop's top.
-                match unless_cancelled(prompts, round).await {
-                    Some(answers) => machine.handle(Input::Answers { answers }, sleeper.now_ms()),
+                let answered = unless_cancelled(prompts, round).await;
+                machine.note_wire(
+                    batching.exchanges() - before.0,
+                    batching.sent() - before.1,
+                    batching.refused(),
+                );
+                match answered {
+                    Some(results) => {
+                        let answers = ids
+                            .into_iter()
+                            .zip(results)
+                            .map(|(id, result)| Answer { id, result })
+                            .collect();
+                        machine.handle(Input::Answers { answers }, sleeper.now_ms())
+                    }
                     None => machine.handle(Input::Cancel, sleeper.now_ms()),
                 }
             }

@@ -1,6 +1,7 @@
 //! Every request: to its service by Host header, then path (`target.rs`); around every
 //! Microsoft endpoint the latency, the faults, the request log and CORS.
 
+mod batch;
 mod target;
 
 use std::sync::{Arc, Mutex};
@@ -188,8 +189,15 @@ pub async fn route(
             processed,
         }) => {
             if *processed && req.method != "OPTIONS" {
-                if let Ok(mut w) = served.world.lock() {
-                    let _ = dispatch(&mut w, &ctx, &req, &service, &svc_path, seq);
+                match service {
+                    Service::Dataverse(i) if batch::is_batch(&req.method, &svc_path) => {
+                        let _ = batch::run(&served, &ctx, &req, i, &svc_path, seq, http).await;
+                    }
+                    _ => {
+                        if let Ok(mut w) = served.world.lock() {
+                            let _ = dispatch(&mut w, &ctx, &req, &service, &svc_path, seq);
+                        }
+                    }
                 }
             }
             let mut resp = Resp::text(
@@ -222,6 +230,10 @@ pub async fn route(
         } else {
             Resp::new(204)
         }
+    } else if let (Service::Dataverse(i), true) =
+        (&service, batch::is_batch(&req.method, &svc_path))
+    {
+        batch::run(&served, &ctx, &req, *i, &svc_path, seq, http).await?
     } else {
         let Ok(mut w) = served.world.lock() else {
             return Err(DropConnection);
