@@ -7,6 +7,7 @@
 //! race is dropped; the browser transport aborts a dropped fetch.
 
 use crate::batched_round::{send_round, Batching, RoundRequest};
+pub use crate::clock::{send_within, Sleeper};
 use crate::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use crate::procedure::prompt::{Prompt, PromptAnswer};
 use crate::procedure::{Answer, Command, Input, LockGrant, LockName, Outcome, Procedure, RunView};
@@ -19,15 +20,6 @@ use std::time::Duration;
 /// Longest single sleep, so a cancel is noticed during long throttling waits even by a
 /// [`Prompter`] that only answers [`Prompter::is_cancelled`].
 const SLEEP_SLICE_MS: u64 = 1_000;
-
-/// Time for the procedure: a clock in milliseconds (any steady origin; the app uses `Date.now()`,
-/// since `std::time::Instant` panics on wasm32-unknown-unknown) and a way to wait.
-pub trait Sleeper {
-    /// Now, in milliseconds.
-    fn now_ms(&self) -> u64;
-    /// Waits about `d`.
-    fn sleep(&self, d: Duration) -> impl Future<Output = ()>;
-}
 
 /// The admin's side: prompts, sign-in renewal, cancellation, progress.
 pub trait Prompter {
@@ -69,25 +61,6 @@ pub trait Prompter {
     }
     /// Gives `lock` back (a lock not held is ignored).
     fn unlock(&self, _lock: &LockName) {}
-}
-
-/// Sends `req`, giving up after `timeout_ms` with [`TransportError::Timeout`]. A request that
-/// loses the race is dropped, which aborts it in the browser.
-pub async fn send_within<C: HttpClient, S: Sleeper>(
-    client: &C,
-    sleeper: &S,
-    req: HttpRequest,
-    timeout_ms: u64,
-) -> Result<HttpResponse, TransportError> {
-    let send = client.send(req);
-    let timer = sleeper.sleep(Duration::from_millis(timeout_ms));
-    pin_mut!(send, timer);
-    match future::select(send, timer).await {
-        Either::Left((result, _)) => result,
-        Either::Right(((), _)) => Err(TransportError::Timeout {
-            after_ms: timeout_ms,
-        }),
-    }
 }
 
 /// A client whose every request gives up after a timeout, for reads made outside a procedure

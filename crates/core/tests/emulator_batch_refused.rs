@@ -48,8 +48,11 @@ fn refusals() -> Vec<(&'static str, Value)> {
     ]
 }
 
-/// The log entries for `PROD`: (seq, method, path, status, the `$batch` it was a part of).
-fn log(emu: &RunningEmulator) -> Vec<(u64, String, String, Option<u64>, Option<u64>)> {
+/// A log entry: (seq, method, path, status, the `$batch` it was a part of).
+type Entry = (u64, String, String, Option<u64>, Option<u64>);
+
+/// The log entries for `PROD`.
+fn log(emu: &RunningEmulator) -> Vec<Entry> {
     emu.state_json()["requests"]
         .as_array()
         .into_iter()
