@@ -16,11 +16,11 @@ use std::time::Duration;
 
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 
-use super::{DropConnection, Served};
 use crate::dataverse::batch_format::{self, PartRequest};
 use crate::faults::{Action, DropWhen};
 use crate::http::{Ctx, Req, Resp};
 use crate::log::{unix_ms, Arrival};
+use crate::served::{DropConnection, Served};
 
 /// Whether `svc_path` (under an environment) is its Web API's `$batch`.
 pub fn is_batch(method: &str, svc_path: &str) -> bool {
