@@ -44,8 +44,9 @@ test("a hung Dataverse read is timed out, retried within the policy, and the run
   const prod = environment(await emulator.state(), "contosoprod");
   await openDashboard(page, emulator);
   const since = lastSeq(await emulator.state());
-  // Every WhoAmI of the run hangs (the first ask and its four retries).
-  await emulator.fault({ method: "GET", path: "/api/data/v9.2/WhoAmI", host: PROD_HOST, count: 5, action: HANG });
+  // Every WhoAmI of the run hangs: the first, inside the inspection's `$batch` (which then
+  // times out as a whole), then asked alone at once, and its four retries.
+  await emulator.fault({ method: "GET", path: "/api/data/v9.2/WhoAmI", host: PROD_HOST, count: 6, action: HANG });
 
   const started = Date.now();
   await openEnvironment(page, prod.id);
@@ -61,9 +62,12 @@ test("a hung Dataverse read is timed out, retried within the policy, and the run
 
   const after = await emulator.state();
   const attempts = loggedRequests(after, { method: "GET", path: /\/WhoAmI$/, host: /^contosoprod\./, since });
-  assert.equal(attempts.length, 5, "asked once and retried four times");
+  assert.equal(attempts[0].batch !== undefined, true, "first inside the inspection's $batch");
+  const alone = attempts.filter((r) => r.batch === undefined);
+  assert.equal(alone.length, 5, "then asked once alone and retried four times");
+  assert.equal(attempts.length, 6);
   assert.ok(attempts.every((r) => r.fault === "latency 120000 ms"), "every attempt hung");
-  // Five timeouts of 2 s, and backoffs between them; far less than one production timeout each.
+  // Six timeouts of 2 s, and backoffs between them; far less than one production timeout each.
   assert.ok(took >= 10_000 && took < 40_000, `the run took ${took} ms`);
   t.diagnostic(`hung read: the run ended with the remedy ${took} ms after the environment was opened`);
   assert.equal(tenantWrites(after, { since }).length, 0, "nothing was written");
@@ -91,8 +95,11 @@ test("cancel during a hung read stops within a second, aborts the fetch, and sen
   await page.waitForTimeout(1_500);
   assert.deepEqual(loggedAfter(await emulator.state(), since), [], "no request reached Microsoft after the cancel");
   assert.deepEqual(browser.requests.slice(browserSince).filter((u) => /dynamics\.com|microsoft/.test(u)), [], "the browser sent nothing more");
+  // The hung WhoAmI went inside the inspection's `$batch`: that fetch is the one aborted.
+  const hung = loggedRequests(await emulator.state(), { method: "GET", path: /\/WhoAmI$/, host: /^contosoprod\./ })[0];
+  const carrier = hung.batch === undefined ? { method: "GET", path: /\/WhoAmI$/ } : { method: "POST", path: /\/\$batch$/ };
   assert.ok(
-    failed.some((f) => f.method === "GET" && /\/WhoAmI$/.test(f.url) && f.error === "net::ERR_ABORTED"),
+    failed.some((f) => f.method === carrier.method && carrier.path.test(f.url) && f.error === "net::ERR_ABORTED"),
     `the hung fetch was aborted: ${JSON.stringify(failed)}`,
   );
 });

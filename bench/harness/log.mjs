@@ -41,13 +41,24 @@ export function hostKind(host) {
  * Local work (the browser, the emulator's CPU) counts zero.
  */
 export function analyse({ log, fetches, from, to, latencyMs, retryAfterMs = 0 }) {
-  const entries = log.filter((e) => e.received_ms >= from - 5 && e.received_ms <= to + 5);
-  const counts = { requests: entries.length, preflights: 0, tokens: 0, byKind: {}, throttled: 0, failed: 0 };
+  const logged = log.filter((e) => e.received_ms >= from - 5 && e.received_ms <= to + 5);
+  // A `$batch`'s parts have log entries of their own (`batch`: the `$batch`'s seq) but were
+  // not exchanges: "requests" counts exchanges on the wire, a `$batch` as one; the parts are
+  // counted apart (`batchParts`).
+  const entries = logged.filter((e) => e.batch == null);
+  const counts = {
+    requests: entries.length, preflights: 0, tokens: 0, byKind: {}, throttled: 0, failed: 0,
+    batches: entries.filter((e) => e.method === "POST" && /\/\$batch$/.test(e.path)).length,
+    batchParts: logged.length - entries.length,
+  };
   for (const e of entries) {
     const kind = hostKind(hostOf(e.host));
     if (e.method === "OPTIONS") counts.preflights += 1;
     else if (TOKEN.test(e.path)) counts.tokens += 1;
     else counts.byKind[kind] = (counts.byKind[kind] ?? 0) + 1;
+  }
+  // Answers are counted per request, a `$batch`'s parts included.
+  for (const e of logged) {
     if (e.status === 429) counts.throttled += 1;
     else if (e.status === null || e.status >= 500) counts.failed += 1;
   }
@@ -126,7 +137,7 @@ export function analyse({ log, fetches, from, to, latencyMs, retryAfterMs = 0 })
   const graph = kindHosts("graph").flatMap(chainOf);
   const graphHops = graph.reduce((s, h) => s + h, 0);
   const throttledBy = new Map();
-  for (const e of entries) if (e.status === 429) throttledBy.set(hostOf(e.host), (throttledBy.get(hostOf(e.host)) ?? 0) + 1);
+  for (const e of logged) if (e.status === 429) throttledBy.set(hostOf(e.host), (throttledBy.get(hostOf(e.host)) ?? 0) + 1);
   const environments = [];
   const candidates = [];
   for (const host of kindHosts("dataverse")) {

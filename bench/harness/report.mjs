@@ -10,7 +10,7 @@ export function describePhase(label, p) {
   const kinds = Object.entries(c.byKind).map(([k, n]) => `${k} ${n}`).join(", ");
   return [
     `${label}: ${secs(p.ms)} — floor ${secs(p.floor.ms)} (${p.floor.hops} hops × ${p.latencyMs} ms${p.floor.waitsMs ? ` + ${p.floor.waitsMs} ms waits` : ""}: ${p.floor.text}), ratio ${(p.ms / p.floor.ms).toFixed(2)}`,
-    `  requests ${c.requests}: ${c.preflights} preflights, ${c.tokens} token requests, ${kinds}${c.throttled ? `; ${c.throttled} answered 429` : ""}${c.failed ? `; ${c.failed} failed` : ""}`,
+    `  requests ${c.requests}: ${c.preflights} preflights, ${c.tokens} token requests, ${kinds}${c.batches ? `; ${c.batches} of them $batch, carrying ${c.batchParts} requests` : ""}${c.throttled ? `; ${c.throttled} answered 429` : ""}${c.failed ? `; ${c.failed} failed` : ""}`,
     `  peak JS heap ${(p.heapBytes / 1e6).toFixed(1)} MB; main thread busy ${secs(p.main.taskMs)} (script ${secs(p.main.scriptMs)}, layout ${secs(p.main.layoutMs)}, style ${secs(p.main.styleMs)}); emulator CPU ${p.emulatorCpu.toFixed(2)} s; load ${p.load}`,
   ].join("\n");
 }

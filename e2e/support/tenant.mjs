@@ -69,10 +69,13 @@ export function loggedRequests(state, { method, path, host, processed = false, s
     && (!processed || (r.status >= 200 && r.status < 300)));
 }
 
-/** Writes to Dataverse or Graph (the token endpoint's POSTs are not writes). */
+/**
+ * Writes to Dataverse or Graph (the token endpoint's POSTs are not writes, nor is a `$batch`
+ * envelope: the writes it carried are logged as its parts).
+ */
 export function tenantWrites(state, { since = 0 } = {}) {
   return state.requests.filter((r) => r.seq > since && WRITE_METHODS.has(r.method)
-    && !/^login\./.test(r.host) && !/\/oauth2\//.test(r.path));
+    && !/^login\./.test(r.host) && !/\/oauth2\//.test(r.path) && !/\/\$batch$/.test(r.path));
 }
 
 /** The create-application-user request: `POST …/systemusers` (no id). */

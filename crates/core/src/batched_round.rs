@@ -30,7 +30,7 @@
 //! missing sign-in and a cancel, turns batching off for the rest of the run
 //! ([`Batching::refused`]), so the environment is served by single requests, as before.
 
-use crate::driver::{send_within, Sleeper};
+use crate::clock::{send_within, Sleeper};
 use crate::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
 use crate::odata_batch::{self, service_root_of, BatchError};
 use futures_util::future;
@@ -40,6 +40,7 @@ use futures_util::future;
 pub struct Batching {
     refused: Option<String>,
     sent: u32,
+    exchanges: u32,
 }
 
 impl Batching {
@@ -53,6 +54,7 @@ impl Batching {
         Batching {
             refused: Some(reason.to_owned()),
             sent: 0,
+            exchanges: 0,
         }
     }
 
@@ -64,6 +66,12 @@ impl Batching {
     /// How many `$batch` requests this run sent.
     pub fn sent(&self) -> u32 {
         self.sent
+    }
+
+    /// How many HTTP exchanges this run made through [`send_round`] (a `$batch` is one;
+    /// a request sent again alone after it is one more).
+    pub fn exchanges(&self) -> u32 {
+        self.exchanges
     }
 
     fn turn_off(&mut self, reason: String) {
@@ -98,11 +106,15 @@ pub async fn send_round<C: HttpClient, S: Sleeper>(
     batching: &mut Batching,
     round: Vec<RoundRequest>,
 ) -> Vec<Answered> {
-    let mut singles: Vec<usize> = Vec::new();
-    let mut batches: Vec<(Vec<usize>, HttpRequest, u64)> = Vec::new();
+    // What goes out, in the round's order (a `$batch` where its first request stands).
+    enum Exchange {
+        Alone(usize),
+        Batch(Vec<usize>, HttpRequest, u64),
+    }
+    let mut exchanges: Vec<Exchange> = Vec::new();
     for group in groups(&round, batching.refused.is_none()) {
         if group.len() < 2 {
-            singles.extend(group);
+            exchanges.extend(group.into_iter().map(Exchange::Alone));
             continue;
         }
         let parts: Vec<HttpRequest> = group.iter().map(|&i| round[i].request.clone()).collect();
@@ -111,30 +123,33 @@ pub async fn send_round<C: HttpClient, S: Sleeper>(
             Ok(batch) => {
                 batching.sent += 1;
                 let timeout = group.iter().map(|&i| round[i].timeout_ms).max();
-                batches.push((group, batch, timeout.unwrap_or_default()));
+                exchanges.push(Exchange::Batch(group, batch, timeout.unwrap_or_default()));
             }
             // Cannot be written as one (it never happens with the procedure's requests): alone.
-            Err(_) => singles.extend(group),
+            Err(_) => exchanges.extend(group.into_iter().map(Exchange::Alone)),
         }
     }
 
     let mut answers: Vec<Option<Answered>> = vec![None; round.len()];
-    let alone = future::join_all(singles.iter().map(|&i| {
-        let r = &round[i];
-        send_within(client, sleeper, r.request.clone(), r.timeout_ms)
-    }));
-    let batched = future::join_all(
-        batches
-            .iter()
-            .map(|(_, batch, timeout)| send_within(client, sleeper, batch.clone(), *timeout)),
-    );
-    let (alone, batched) = future::join(alone, batched).await;
-    for (&i, answer) in singles.iter().zip(alone) {
-        answers[i] = Some(answer);
-    }
+    batching.exchanges += exchanges.len() as u32;
+    let outcomes = future::join_all(exchanges.iter().map(|x| match x {
+        Exchange::Alone(i) => {
+            let r = &round[*i];
+            send_within(client, sleeper, r.request.clone(), r.timeout_ms)
+        }
+        Exchange::Batch(_, batch, timeout) => send_within(client, sleeper, batch.clone(), *timeout),
+    }))
+    .await;
 
     let mut again = Vec::new();
-    for ((group, _, _), outcome) in batches.iter().zip(batched) {
+    for (exchange, outcome) in exchanges.iter().zip(outcomes) {
+        let group = match exchange {
+            Exchange::Alone(i) => {
+                answers[*i] = Some(outcome);
+                continue;
+            }
+            Exchange::Batch(group, _, _) => group,
+        };
         let methods: Vec<Method> = group.iter().map(|&i| round[i].request.method).collect();
         let (fates, refused) = read_outcome(outcome, &methods);
         if let Some(reason) = refused {
@@ -147,6 +162,7 @@ pub async fn send_round<C: HttpClient, S: Sleeper>(
             }
         }
     }
+    batching.exchanges += again.len() as u32;
     let resent = future::join_all(again.iter().map(|&i| {
         let r = &round[i];
         send_within(client, sleeper, r.request.clone(), r.timeout_ms)

@@ -6,6 +6,8 @@
 //! raced against [`Prompter::cancelled`], so a cancel takes effect at once. Whatever loses a
 //! race is dropped; the browser transport aborts a dropped fetch.
 
+use crate::batched_round::{send_round, Batching, RoundRequest};
+pub use crate::clock::{send_within, Sleeper};
 use crate::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use crate::procedure::prompt::{Prompt, PromptAnswer};
 use crate::procedure::{Answer, Command, Input, LockGrant, LockName, Outcome, Procedure, RunView};
@@ -18,15 +20,6 @@ use std::time::Duration;
 /// Longest single sleep, so a cancel is noticed during long throttling waits even by a
 /// [`Prompter`] that only answers [`Prompter::is_cancelled`].
 const SLEEP_SLICE_MS: u64 = 1_000;
-
-/// Time for the procedure: a clock in milliseconds (any steady origin; the app uses `Date.now()`,
-/// since `std::time::Instant` panics on wasm32-unknown-unknown) and a way to wait.
-pub trait Sleeper {
-    /// Now, in milliseconds.
-    fn now_ms(&self) -> u64;
-    /// Waits about `d`.
-    fn sleep(&self, d: Duration) -> impl Future<Output = ()>;
-}
 
 /// The admin's side: prompts, sign-in renewal, cancellation, progress.
 pub trait Prompter {
@@ -80,25 +73,6 @@ pub trait Prompter {
     }
 }
 
-/// Sends `req`, giving up after `timeout_ms` with [`TransportError::Timeout`]. A request that
-/// loses the race is dropped, which aborts it in the browser.
-pub async fn send_within<C: HttpClient, S: Sleeper>(
-    client: &C,
-    sleeper: &S,
-    req: HttpRequest,
-    timeout_ms: u64,
-) -> Result<HttpResponse, TransportError> {
-    let send = client.send(req);
-    let timer = sleeper.sleep(Duration::from_millis(timeout_ms));
-    pin_mut!(send, timer);
-    match future::select(send, timer).await {
-        Either::Left((result, _)) => result,
-        Either::Right(((), _)) => Err(TransportError::Timeout {
-            after_ms: timeout_ms,
-        }),
-    }
-}
-
 /// A client whose every request gives up after a timeout, for reads made outside a procedure
 /// (the discovery service's list).
 pub struct WithTimeout<C, S> {
@@ -142,6 +116,8 @@ pub async fn drive<C: HttpClient, S: Sleeper, P: Prompter>(
     prompts: &P,
 ) -> Outcome {
     let env = machine.target().environment.clone();
+    // One per run: a run is one environment, and what its `$batch`es taught lasts that long.
+    let mut batching = Batching::new();
     let mut cmd = match machine.current() {
         Some(c) => c.clone(),
         None => machine.start(sleeper.now_ms()),
@@ -166,16 +142,40 @@ pub async fn drive<C: HttpClient, S: Sleeper, P: Prompter>(
                 return outcome;
             }
             Command::Send { requests } => {
-                let round = future::join_all(requests.into_iter().map(|o| async move {
-                    Answer {
-                        id: o.id,
-                        result: send_within(client, sleeper, o.request, o.timeout_ms).await,
-                    }
-                }));
+                // A round's Dataverse requests to the environment go as one `$batch`, each
+                // still answered on its own (`batched_round`); `batching` keeps what this
+                // run's `$batch`es taught (refused once: single requests from then on).
+                let ids: Vec<_> = requests.iter().map(|o| o.id).collect();
+                let before = (batching.exchanges(), batching.sent());
+                let round = send_round(
+                    client,
+                    sleeper,
+                    &mut batching,
+                    requests
+                        .into_iter()
+                        .map(|o| RoundRequest {
+                            request: o.request,
+                            timeout_ms: o.timeout_ms,
+                        })
+                        .collect(),
+                );
                 // Answers that did arrive are fed even if a cancel came meanwhile: the
                 // procedure learns what was written, then sees the cancel at the loop's top.
-                match unless_cancelled(prompts, round).await {
-                    Some(answers) => machine.handle(Input::Answers { answers }, sleeper.now_ms()),
+                let answered = unless_cancelled(prompts, round).await;
+                machine.note_wire(
+                    batching.exchanges() - before.0,
+                    batching.sent() - before.1,
+                    batching.refused(),
+                );
+                match answered {
+                    Some(results) => {
+                        let answers = ids
+                            .into_iter()
+                            .zip(results)
+                            .map(|(id, result)| Answer { id, result })
+                            .collect();
+                        machine.handle(Input::Answers { answers }, sleeper.now_ms())
+                    }
                     None => machine.handle(Input::Cancel, sleeper.now_ms()),
                 }
             }

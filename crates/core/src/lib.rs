@@ -10,6 +10,7 @@
 
 pub mod batch;
 pub mod batched_round;
+pub mod clock;
 pub mod cloud;
 pub mod dataverse;
 pub mod discovery;

@@ -135,6 +135,20 @@ fn environment(md: &mut String, env: &EnvironmentRun) {
         "- Round trips: {}, requests: {}",
         env.round_trips, env.requests
     );
+    if env.wire.batches > 0 {
+        let _ = writeln!(
+            md,
+            "- On the wire: {} exchanges, {} of them `$batch`",
+            env.wire.exchanges, env.wire.batches
+        );
+    }
+    if let Some(why) = &env.wire.batching_refused {
+        let _ = writeln!(
+            md,
+            "- `$batch`: {}; served by single requests",
+            literal(why)
+        );
+    }
     if let Some(plan) = env.plan.as_ref().filter(|p| !p.steps.is_empty()) {
         let _ = writeln!(md, "\n### Plan\n");
         for (i, s) in plan.steps.iter().enumerate() {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::TenantId;
 pub use crate::procedure::environment_run::{
-    Confirmation, EnvironmentRun, Stage, UnexpectedInput, WaitRecord, WriteRecord,
+    Confirmation, EnvironmentRun, Stage, UnexpectedInput, WaitRecord, WireRecord, WriteRecord,
 };
 pub use crate::procedure::EnvironmentRef;
 

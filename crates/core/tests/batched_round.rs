@@ -153,9 +153,10 @@ async fn a_rounds_requests_to_one_environment_go_as_one_batch_and_each_gets_its_
     let answers = send_round(&client, &PausedClock::new(), &mut batching, round).await;
     assert_eq!(
         client.seen(),
+        // In the round's order: the `$batch` where its first request stands.
         [
-            format!("GET {GRAPH}/v1.0/servicePrincipals"),
             format!("POST {ENV}/api/data/v9.2/$batch"),
+            format!("GET {GRAPH}/v1.0/servicePrincipals"),
         ]
     );
     let answers: Vec<String> = answers.iter().map(text).collect();

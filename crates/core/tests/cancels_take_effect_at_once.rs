@@ -244,3 +244,31 @@ async fn a_cancelled_batch_stops_every_running_environment_at_once() {
             .len()
     );
 }
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_cancel_during_a_hung_batch_stops_the_run_at_once_and_nothing_more_is_sent() {
+    // The inspection's reads go as one `$batch`, which never answers.
+    let clock = PausedClock::new();
+    let client = HangingClient::new(Model::fresh(US), &clock, |_| Hang::No).with_hanging_batches();
+    let mut p = Procedure::new(target(), Options::default());
+    let admin = Admin::cancelling_at(&clock, 700);
+    let outcome = drive(&mut p, &client, &clock, &admin).await;
+    assert_eq!(outcome, Outcome::Cancelled);
+    assert_eq!(clock.elapsed_ms(), 700, "at the cancel, not at a timeout");
+    assert_eq!(
+        client.sent_matching(|r| r.url.ends_with("/$batch")),
+        vec![0],
+        "one $batch went out"
+    );
+    assert_eq!(
+        client.abandoned.get(),
+        1,
+        "the $batch was given up (aborted)"
+    );
+    assert!(client.last_sent_at() <= 700);
+    assert_eq!(
+        client.sent_matching(|r| r.method != Method::Get && !r.url.ends_with("/$batch")),
+        Vec::<u64>::new(),
+        "no write"
+    );
+}

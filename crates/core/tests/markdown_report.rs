@@ -97,6 +97,7 @@ fn run_named(name: &str) -> EnvironmentRun {
         stages: Vec::new(),
         round_trips: 3,
         requests: 9,
+        wire: Default::default(),
         outcome: Some(Outcome::Failed {
             error: ProcedureError::SignInExpired {
                 audience: name.into(),

@@ -38,6 +38,7 @@ fn run_with(outcome: Outcome) -> EnvironmentRun {
         stages: Vec::new(),
         round_trips: 0,
         requests: 0,
+        wire: Default::default(),
         outcome: Some(outcome),
         unexpected_inputs: Vec::new(),
     }

@@ -27,6 +27,7 @@ pub mod log;
 pub mod odata;
 pub mod routing;
 pub mod scenario;
+pub mod served;
 pub mod server;
 pub mod settings;
 pub mod state;

@@ -67,6 +67,19 @@ pub struct WaitRecord {
     pub at_ms: u64,
 }
 
+/// How a run's requests went on the wire (`crate::batched_round`): a support engineer reading
+/// the report sees whether the environment took `$batch`, and if not, what it answered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireRecord {
+    /// HTTP exchanges made (a `$batch` is one, whatever it carried; no preflight or token).
+    pub exchanges: u32,
+    /// `$batch` requests among them.
+    pub batches: u32,
+    /// Why the run stopped sending `$batch` and served the environment by single requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batching_refused: Option<String>,
+}
+
 /// One environment's part of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvironmentRun {
@@ -100,8 +113,11 @@ pub struct EnvironmentRun {
     pub stages: Vec<Stage>,
     /// Sequential round trips (each may carry several concurrent requests).
     pub round_trips: u32,
-    /// Requests sent in total.
+    /// Requests sent in total (each counted, whether it went alone or in a `$batch`).
     pub requests: u32,
+    /// How those requests went on the wire: exchanges, `$batch`es, and why batching stopped.
+    #[serde(default)]
+    pub wire: WireRecord,
     /// How it ended.
     pub outcome: Option<Outcome>,
     /// Inputs the run could not use where it was (a caller's mistake; each changed nothing).

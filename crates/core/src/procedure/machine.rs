@@ -3,7 +3,7 @@
 //! `decide/`, `write/`, `guide.rs`; sending and waiting in `wire.rs`.
 
 use super::decide::assessment::{Assessment, BlockReason, Plan};
-use super::environment_run::{EnvironmentRun, UnexpectedInput, WriteRecord};
+use super::environment_run::{EnvironmentRun, UnexpectedInput, WireRecord, WriteRecord};
 use super::prompt::PromptAnswer;
 use super::read::inspection::Inspection;
 use super::retry::Jitter;
@@ -57,6 +57,7 @@ impl Procedure {
             stages: Vec::new(),
             round_trips: 0,
             requests: 0,
+            wire: WireRecord::default(),
             outcome: None,
             unexpected_inputs: Vec::new(),
         };
@@ -282,6 +283,17 @@ impl Procedure {
     /// A URL as the record keeps it: path and query, without the environment's origin.
     pub(crate) fn path_of(&self, url: &str) -> String {
         url.strip_prefix(&self.dv.origin).unwrap_or(url).to_owned()
+    }
+
+    /// A round went out: `exchanges` HTTP exchanges, `batches` of them `$batch`es, and
+    /// batching stopped for `refused` (the first reason is kept), as the driver saw it.
+    pub fn note_wire(&mut self, exchanges: u32, batches: u32, refused: Option<&str>) {
+        let wire = &mut self.record.wire;
+        wire.exchanges += exchanges;
+        wire.batches += batches;
+        if wire.batching_refused.is_none() {
+            wire.batching_refused = refused.map(str::to_owned);
+        }
     }
 
     /// The plan is known: the record keeps it and the step list shows its writes.

@@ -5,11 +5,11 @@
 //! Included with `#[path]` next to `native.rs`, which the including crate names `native`.
 #![allow(dead_code)]
 
-use crate::native::{discover, run_instances, NativeClient};
+use crate::native::{discover, run_instances_with, NativeClient};
 use serde_json::Value;
 use w365_core::discovery::{Instance, Listed};
 use w365_core::preset::WORK365_US_APP_ID as US;
-use w365_core::procedure::{Mode, Outcome};
+use w365_core::procedure::{Mode, Options as RunOptions, Outcome};
 use w365_core::record::EnvironmentRun;
 use w365_emulator::{Emulator, Options, RunningEmulator};
 
@@ -96,6 +96,11 @@ pub fn assert_configured_once(emu: &RunningEmulator, runs: &[EnvironmentRun], ho
 
 /// Discovers, then sets up the production environment alone.
 pub async fn prod_only(client: &NativeClient<'_>) -> Vec<EnvironmentRun> {
+    prod_only_with(client, RunOptions::unattended(Mode::Setup)).await
+}
+
+/// Discovers, then runs the production environment alone with `options`.
+pub async fn prod_only_with(client: &NativeClient<'_>, options: RunOptions) -> Vec<EnvironmentRun> {
     let prod: Vec<Instance> = discover(client)
         .await
         .into_iter()
@@ -105,7 +110,7 @@ pub async fn prod_only(client: &NativeClient<'_>) -> Vec<EnvironmentRun> {
         })
         .collect();
     assert_eq!(prod.len(), 1);
-    run_instances(client, &prod, 1, Mode::Setup).await
+    run_instances_with(client, &prod, 1, options).await
 }
 
 /// Makes the emulator answer the next matching requests as `f` says.

@@ -175,13 +175,23 @@ pub async fn run_instances(
     concurrency: usize,
     mode: Mode,
 ) -> Vec<EnvironmentRun> {
+    run_instances_with(client, instances, concurrency, Options::unattended(mode)).await
+}
+
+/// Runs the Work 365 preset on these environments with `options`, at most `concurrency` at once.
+pub async fn run_instances_with(
+    client: &NativeClient<'_>,
+    instances: &[Instance],
+    concurrency: usize,
+    options: Options,
+) -> Vec<EnvironmentRun> {
     let endpoints = Cloud::Public.endpoints();
     let procs: Vec<Procedure> = instances
         .iter()
         .map(|i| {
             Procedure::new(
                 Target::from_instance(i, Preset::work365(), endpoints.clone()),
-                Options::unattended(mode),
+                options.clone(),
             )
         })
         .collect();
@@ -211,8 +221,10 @@ pub fn outcomes(runs: &[EnvironmentRun]) -> BTreeMap<String, usize> {
 pub struct RunCounts {
     /// Environments discovered.
     pub envs: usize,
-    /// Requests over all environments.
+    /// Requests over all environments (the procedure's: a `$batch`'s parts each count).
     pub requests: u32,
+    /// HTTP exchanges over all environments (a `$batch` counts one; no preflight or token).
+    pub exchanges: u32,
     /// Writes over all environments.
     pub writes: usize,
     /// Stages of the longest environment.
@@ -227,6 +239,7 @@ impl RunCounts {
         RunCounts {
             envs: runs.len(),
             requests: runs.iter().map(|r| r.requests).sum(),
+            exchanges: runs.iter().map(|r| r.wire.exchanges).sum(),
             writes: runs.iter().map(|r| r.writes.len()).sum(),
             max_stages: runs.iter().map(|r| r.stages.len()).max().unwrap_or(0),
             max_round_trips: runs.iter().map(|r| r.round_trips).max().unwrap_or(0),

@@ -1,6 +1,7 @@
 //! The Dataverse Web API of one environment, under `/api/data/v9.x/`: authentication, then
 //! reads (`reads.rs`) and the writes the application-user procedure makes (`writes.rs`).
 
+pub mod batch_format;
 pub mod entities;
 pub mod errors;
 pub mod reads;
@@ -43,6 +44,68 @@ fn role_ref(text: &str) -> Option<String> {
     is_guid(id).then(|| id.to_ascii_lowercase())
 }
 
+/// Whether environment `env_idx` serves `req` at all, before its path is looked at: not
+/// disabled, a valid token for it, and a live, enabled system user behind the token (the
+/// caller). A `$batch` is admitted by its own `Authorization`, then each part by the same.
+pub fn admit(
+    tenant: &Tenant,
+    ctx: &Ctx,
+    req: &Req,
+    env_idx: usize,
+) -> Result<crate::state::SystemUser, Resp> {
+    let Some(env) = tenant.environments.get(env_idx) else {
+        return Err(error(404, "0x80040217", "Environment not found"));
+    };
+    let env_url = ctx.env_url(env);
+    // A disabled environment serves nothing. Code and message are Dataverse's documented
+    // OrganizationDisabled; that this is what its Web API answers, and with 503, is our guess.
+    if env.is_disabled() {
+        return Err(error(
+            503,
+            "0x8004A104",
+            "The Dynamics 365 organization you are attempting to access is currently disabled.  Please contact your system administrator",
+        ));
+    }
+
+    // Authentication.
+    let claims = match auth::check(req, &auth::env_audiences(ctx, env)) {
+        Ok(c) => c,
+        Err(p) => {
+            let msg = match p {
+                TokenProblem::Missing => {
+                    "HTTP Error 401 - Unauthorized: Access is denied".to_string()
+                }
+                other => format!("{} ({env_url})", other.message()),
+            };
+            return Err(error(401, "0x80072560", &msg).header(
+                "WWW-Authenticate",
+                format!(
+                    "Bearer authorization_uri={}/{}/oauth2/authorize, resource_id={env_url}/",
+                    ctx.identity_base(),
+                    tenant.id
+                ),
+            ));
+        }
+    };
+    let oid = auth::claim(&claims, "oid").to_string();
+    let Some(caller) = env.system_user_by_oid(&oid).cloned() else {
+        return Err(error(
+            403,
+            "0x80072560",
+            "The user is not a member of the organization.",
+        ));
+    };
+    if caller.isdisabled {
+        return Err(error(
+            403,
+            "0x8004e00c",
+            &format!("The user with SystemUserId={} is disabled. Disabled users cannot access the system.", caller.id),
+        ));
+    }
+
+    Ok(caller)
+}
+
 /// One request to environment `env_idx`'s Web API.
 pub fn handle(tenant: &mut Tenant, ctx: &Ctx, req: &Req, env_idx: usize, path: &str) -> Resp {
     let Some(env) = tenant.environments.get(env_idx) else {
@@ -70,51 +133,10 @@ pub fn handle(tenant: &mut Tenant, ctx: &Ctx, req: &Req, env_idx: usize, path: &
     };
     let rest = rest.to_string();
 
-    // A disabled environment serves nothing. Code and message are Dataverse's documented
-    // OrganizationDisabled; that this is what its Web API answers, and with 503, is our guess.
-    if env.is_disabled() {
-        return error(
-            503,
-            "0x8004A104",
-            "The Dynamics 365 organization you are attempting to access is currently disabled.  Please contact your system administrator",
-        );
-    }
-
-    // Authentication.
-    let claims = match auth::check(req, &auth::env_audiences(ctx, env)) {
-        Ok(c) => c,
-        Err(p) => {
-            let msg = match p {
-                TokenProblem::Missing => {
-                    "HTTP Error 401 - Unauthorized: Access is denied".to_string()
-                }
-                other => format!("{} ({env_url})", other.message()),
-            };
-            return error(401, "0x80072560", &msg).header(
-                "WWW-Authenticate",
-                format!(
-                    "Bearer authorization_uri={}/{}/oauth2/authorize, resource_id={env_url}/",
-                    ctx.identity_base(),
-                    tenant.id
-                ),
-            );
-        }
+    let caller = match admit(tenant, ctx, req, env_idx) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
-    let oid = auth::claim(&claims, "oid").to_string();
-    let Some(caller) = env.system_user_by_oid(&oid).cloned() else {
-        return error(
-            403,
-            "0x80072560",
-            "The user is not a member of the organization.",
-        );
-    };
-    if caller.isdisabled {
-        return error(
-            403,
-            "0x8004e00c",
-            &format!("The user with SystemUserId={} is disabled. Disabled users cannot access the system.", caller.id),
-        );
-    }
 
     let base = format!("{env_url}/api/data/v9.2");
     let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
@@ -210,7 +232,10 @@ pub fn handle(tenant: &mut Tenant, ctx: &Ctx, req: &Req, env_idx: usize, path: &
             Ok(_) => bad_request("Unsupported navigation property."),
             Err(r) => r,
         },
-        ("POST", ("$batch", None), []) => error(501, "0x80060888", "$batch is not emulated."),
+        // A `$batch` itself is carried out by `routing::batch`; here only as a part of one.
+        ("POST", ("$batch", None), []) => {
+            bad_request("Batch requests can't contain other batch requests.")
+        }
         (m, (name, _), _) if entities::set(name).is_some() || name == "WhoAmI" => error(
             405,
             "0x80060888",

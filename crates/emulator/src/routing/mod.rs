@@ -1,9 +1,10 @@
 //! Every request: to its service by Host header, then path (`target.rs`); around every
 //! Microsoft endpoint the latency, the faults, the request log and CORS.
 
+mod batch;
 mod target;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -14,30 +15,12 @@ use hyper::{Request, Response};
 use crate::faults::{Action, DropWhen};
 use crate::http::{Ctx, Req, Resp};
 use crate::log::{Arrival, TokenGrant};
-use crate::settings::Settings;
 use crate::world::World;
 use target::{classify, Service, Target};
 
-/// What every request is served from: the state (one lock, so a request's fault is picked
-/// and logged at once) and the fixed settings.
-pub struct Served {
-    pub world: Mutex<World>,
-    pub settings: Settings,
-}
+pub use crate::served::{DropConnection, Served};
 
 const MAX_BODY: usize = 8 * 1024 * 1024;
-
-/// Returned to hyper to close the connection without an answer.
-#[derive(Debug)]
-pub struct DropConnection;
-
-impl std::fmt::Display for DropConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by an injected fault")
-    }
-}
-
-impl std::error::Error for DropConnection {}
 
 fn to_hyper(resp: Resp) -> Response<Full<Bytes>> {
     let mut builder = Response::builder().status(resp.status);
@@ -188,8 +171,15 @@ pub async fn route(
             processed,
         }) => {
             if *processed && req.method != "OPTIONS" {
-                if let Ok(mut w) = served.world.lock() {
-                    let _ = dispatch(&mut w, &ctx, &req, &service, &svc_path, seq);
+                match service {
+                    Service::Dataverse(i) if batch::is_batch(&req.method, &svc_path) => {
+                        let _ = batch::run(&served, &ctx, &req, i, &svc_path, seq, http).await;
+                    }
+                    _ => {
+                        if let Ok(mut w) = served.world.lock() {
+                            let _ = dispatch(&mut w, &ctx, &req, &service, &svc_path, seq);
+                        }
+                    }
                 }
             }
             let mut resp = Resp::text(
@@ -222,6 +212,10 @@ pub async fn route(
         } else {
             Resp::new(204)
         }
+    } else if let (Service::Dataverse(i), true) =
+        (&service, batch::is_batch(&req.method, &svc_path))
+    {
+        batch::run(&served, &ctx, &req, *i, &svc_path, seq, http).await?
     } else {
         let Ok(mut w) = served.world.lock() else {
             return Err(DropConnection);

@@ -3,6 +3,7 @@
 mod clouds;
 mod common;
 mod control;
+mod dataverse_batch;
 mod dataverse_reads;
 mod dataverse_tokens;
 mod dataverse_writes;
