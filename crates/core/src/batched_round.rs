@@ -31,9 +31,17 @@
 //! ([`Batching::refused`]), so the environment is served by single requests, as before.
 
 use crate::clock::{send_within, Sleeper};
-use crate::http::{HttpClient, HttpRequest, HttpResponse, Method, TransportError};
+use crate::http::{origin_of, HttpClient, HttpRequest, HttpResponse, Method, TransportError};
 use crate::odata_batch::{self, service_root_of, BatchError};
-use futures_util::future;
+use futures_util::{future, stream, StreamExt};
+
+/// At most this many of a run's exchanges are in flight to one server at once. Dataverse's
+/// service protection limits count concurrent requests per user per server (52, shared by
+/// every tab and tool the admin has open: `pa: developer/data-platform/api-limits.md`), so one
+/// run keeps to a small, fixed share; six is also what a browser opens per HTTP/1.1 host.
+/// With `$batch` a round is one or two exchanges per server; this bound matters when an
+/// environment refused `$batch` and its first inspection round goes as seven single reads.
+pub const MAX_AT_ONCE_PER_SERVER: usize = 6;
 
 /// What batching has learned in one run (one environment).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -132,14 +140,14 @@ pub async fn send_round<C: HttpClient, S: Sleeper>(
 
     let mut answers: Vec<Option<Answered>> = vec![None; round.len()];
     batching.exchanges += exchanges.len() as u32;
-    let outcomes = future::join_all(exchanges.iter().map(|x| match x {
-        Exchange::Alone(i) => {
-            let r = &round[*i];
-            send_within(client, sleeper, r.request.clone(), r.timeout_ms)
-        }
-        Exchange::Batch(_, batch, timeout) => send_within(client, sleeper, batch.clone(), *timeout),
-    }))
-    .await;
+    let sends: Vec<(&HttpRequest, u64)> = exchanges
+        .iter()
+        .map(|x| match x {
+            Exchange::Alone(i) => (&round[*i].request, round[*i].timeout_ms),
+            Exchange::Batch(_, batch, timeout) => (batch, *timeout),
+        })
+        .collect();
+    let outcomes = exchange_all(client, sleeper, &sends).await;
 
     let mut again = Vec::new();
     for (exchange, outcome) in exchanges.iter().zip(outcomes) {
@@ -163,12 +171,57 @@ pub async fn send_round<C: HttpClient, S: Sleeper>(
         }
     }
     batching.exchanges += again.len() as u32;
-    let resent = future::join_all(again.iter().map(|&i| {
-        let r = &round[i];
-        send_within(client, sleeper, r.request.clone(), r.timeout_ms)
-    }))
-    .await;
+    let resends: Vec<(&HttpRequest, u64)> = again
+        .iter()
+        .map(|&i| (&round[i].request, round[i].timeout_ms))
+        .collect();
+    let resent = exchange_all(client, sleeper, &resends).await;
     for (&i, answer) in again.iter().zip(resent) {
+        answers[i] = Some(answer);
+    }
+    answers
+        .into_iter()
+        .map(|a| {
+            a.unwrap_or_else(|| {
+                Err(TransportError::Network {
+                    message: "no answer was kept for this request".into(),
+                })
+            })
+        })
+        .collect()
+}
+
+/// Sends every exchange, at most [`MAX_AT_ONCE_PER_SERVER`] to one server at once (in order,
+/// per server: a request waiting for its turn has not started its timeout), and answers them
+/// in `sends`' order.
+async fn exchange_all<C: HttpClient, S: Sleeper>(
+    client: &C,
+    sleeper: &S,
+    sends: &[(&HttpRequest, u64)],
+) -> Vec<Answered> {
+    let mut servers: Vec<(Option<String>, Vec<usize>)> = Vec::new();
+    for (i, (request, _)) in sends.iter().enumerate() {
+        let server = origin_of(&request.url);
+        match servers.iter_mut().find(|(s, _)| *s == server) {
+            Some((_, members)) => members.push(i),
+            None => servers.push((server, vec![i])),
+        }
+    }
+    let per_server = servers.iter().map(|(_, members)| {
+        stream::iter(members.iter().map(|&i| {
+            let (request, timeout_ms) = sends[i];
+            async move {
+                (
+                    i,
+                    send_within(client, sleeper, request.clone(), timeout_ms).await,
+                )
+            }
+        }))
+        .buffer_unordered(MAX_AT_ONCE_PER_SERVER)
+        .collect::<Vec<_>>()
+    });
+    let mut answers: Vec<Option<Answered>> = vec![None; sends.len()];
+    for (i, answer) in future::join_all(per_server).await.into_iter().flatten() {
         answers[i] = Some(answer);
     }
     answers

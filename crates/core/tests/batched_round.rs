@@ -404,3 +404,65 @@ async fn batching_off_sends_every_request_alone() {
     assert_eq!(client.seen().len(), 2);
     assert_eq!(batching.sent(), 0);
 }
+
+/// Counts the requests in flight per origin; each answer takes 100 ms of (paused) time.
+struct InFlight {
+    now: RefCell<Vec<String>>,
+    most: RefCell<std::collections::BTreeMap<String, usize>>,
+}
+
+impl HttpClient for InFlight {
+    async fn send(&self, req: HttpRequest) -> Answered {
+        let origin = w365_core::http::origin_of(&req.url).unwrap_or_default();
+        self.now.borrow_mut().push(origin.clone());
+        let here = self.now.borrow().iter().filter(|o| **o == origin).count();
+        {
+            let mut most = self.most.borrow_mut();
+            let seen = most.entry(origin.clone()).or_default();
+            *seen = (*seen).max(here);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        {
+            let mut now = self.now.borrow_mut();
+            if let Some(at) = now.iter().position(|o| *o == origin) {
+                now.remove(at);
+            }
+        }
+        alone(&req)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn single_requests_go_at_most_six_at_once_to_one_server_and_other_servers_do_not_wait() {
+    // An environment that refused `$batch`: its first inspection round is seven single reads,
+    // beside Graph's. Dataverse counts concurrent requests per user per server.
+    let client = InFlight {
+        now: RefCell::default(),
+        most: RefCell::default(),
+    };
+    let mut batching = Batching::off("refused earlier in this run");
+    let mut round: Vec<RoundRequest> = (0..7).map(|n| get(ENV, &format!("r{n}"))).collect();
+    round.push(graph());
+    round.extend((0..3).map(|n| get(OTHER, &format!("o{n}"))));
+    let started = tokio::time::Instant::now();
+    let answers = send_round(&client, &PausedClock::new(), &mut batching, round).await;
+
+    assert_eq!(answers.len(), 11);
+    assert_eq!(
+        text(&answers[6]),
+        r#"200 {"alone":"r6"}"#,
+        "answers stay in order"
+    );
+    let most = client.most.borrow();
+    assert_eq!(
+        most[ENV], 6,
+        "six to the environment at once, the seventh after"
+    );
+    assert_eq!(most[OTHER], 3);
+    assert_eq!(most[GRAPH], 1);
+    assert_eq!(
+        started.elapsed().as_millis(),
+        200,
+        "only the environment's seventh read waits a turn"
+    );
+}
