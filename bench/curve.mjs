@@ -57,7 +57,7 @@ if (opts["from-json"]) {
   results = {
     command: `node bench/curve.mjs --counts ${opts.counts} --latency-ms ${latencyMs} --runs ${runs}`,
     date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
-    machine: `${cpus().length} cores (${cpus()[0]?.model ?? "?"}), shared with other builds`,
+    machine: `${cpus().length} cores (${cpus()[0]?.model ?? "?"})`,
     load: `${Math.min(...loads.map(Number)).toFixed(1)}–${Math.max(...loads.map(Number)).toFixed(1)}`,
     latencyMs,
     runs,
