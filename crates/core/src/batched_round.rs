@@ -179,16 +179,7 @@ pub async fn send_round<C: HttpClient, S: Sleeper>(
     for (&i, answer) in again.iter().zip(resent) {
         answers[i] = Some(answer);
     }
-    answers
-        .into_iter()
-        .map(|a| {
-            a.unwrap_or_else(|| {
-                Err(TransportError::Network {
-                    message: "no answer was kept for this request".into(),
-                })
-            })
-        })
-        .collect()
+    kept(answers)
 }
 
 /// Sends every exchange, at most [`MAX_AT_ONCE_PER_SERVER`] to one server at once (in order,
@@ -224,6 +215,12 @@ async fn exchange_all<C: HttpClient, S: Sleeper>(
     for (i, answer) in future::join_all(per_server).await.into_iter().flatten() {
         answers[i] = Some(answer);
     }
+    kept(answers)
+}
+
+/// Every slot's answer; a slot left empty (which the code above never leaves) is an error
+/// rather than a panic.
+fn kept(answers: Vec<Option<Answered>>) -> Vec<Answered> {
     answers
         .into_iter()
         .map(|a| {
