@@ -43,25 +43,9 @@ fn env() -> EnvironmentRef {
 
 fn run_with(outcome: Outcome) -> EnvironmentRun {
     EnvironmentRun {
-        environment: env(),
-        preset: "work365".into(),
-        mode: "assess".into(),
-        data_center: None,
-        started_at_ms: 0,
         finished_at_ms: Some(1),
-        inspection: None,
-        assessment: None,
-        plan: None,
-        writes: Vec::new(),
-        evidence: None,
-        confirmations: Vec::new(),
-        waits: Vec::new(),
-        stages: Vec::new(),
-        round_trips: 0,
-        requests: 0,
-        wire: Default::default(),
         outcome: Some(outcome),
-        unexpected_inputs: Vec::new(),
+        ..EnvironmentRun::empty(env(), "work365", "assess")
     }
 }
 

@@ -51,19 +51,15 @@ fn run_named(name: &str) -> EnvironmentRun {
         name: name.into(),
         business_unit_id: None,
     };
+    let environment = EnvironmentRef {
+        id: None,
+        name: name.into(),
+        url: format!("https://x.crm.dynamics.com/{name}"),
+    };
     EnvironmentRun {
-        environment: EnvironmentRef {
-            id: None,
-            name: name.into(),
-            url: format!("https://x.crm.dynamics.com/{name}"),
-        },
-        preset: "work365".into(),
-        mode: "setup".into(),
         data_center: AppId::parse(WORK365_US_APP_ID).ok(),
         started_at_ms: 1,
         finished_at_ms: Some(2),
-        inspection: None,
-        assessment: None,
         plan: Some(Plan {
             steps: vec![PlannedWrite::AssignRole {
                 role_id: RoleId::parse(&guid(1)).expect("a well-formed id"),
@@ -93,17 +89,14 @@ fn run_named(name: &str) -> EnvironmentRun {
             answer: "proceed".into(),
             at_ms: 1,
         }],
-        waits: Vec::new(),
-        stages: Vec::new(),
         round_trips: 3,
         requests: 9,
-        wire: Default::default(),
         outcome: Some(Outcome::Failed {
             error: ProcedureError::SignInExpired {
                 audience: name.into(),
             },
         }),
-        unexpected_inputs: Vec::new(),
+        ..EnvironmentRun::empty(environment, "work365", "setup")
     }
 }
 

@@ -17,30 +17,15 @@ use w365_core::record::{EnvironmentRef, EnvironmentRun};
 use w365_core::row::{AppUserState, RowInfo, RowStatus};
 
 fn run_with(outcome: Outcome) -> EnvironmentRun {
+    let contoso = EnvironmentRef {
+        id: None,
+        name: "Contoso".into(),
+        url: "https://contoso.crm.dynamics.com".into(),
+    };
     EnvironmentRun {
-        environment: EnvironmentRef {
-            id: None,
-            name: "Contoso".into(),
-            url: "https://contoso.crm.dynamics.com".into(),
-        },
-        preset: "work365".into(),
-        mode: "assess".into(),
-        data_center: None,
-        started_at_ms: 0,
         finished_at_ms: Some(1),
-        inspection: None,
-        assessment: None,
-        plan: None,
-        writes: Vec::new(),
-        evidence: None,
-        confirmations: Vec::new(),
-        waits: Vec::new(),
-        stages: Vec::new(),
-        round_trips: 0,
-        requests: 0,
-        wire: Default::default(),
         outcome: Some(outcome),
-        unexpected_inputs: Vec::new(),
+        ..EnvironmentRun::empty(contoso, "work365", "assess")
     }
 }
 

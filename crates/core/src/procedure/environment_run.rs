@@ -126,6 +126,33 @@ pub struct EnvironmentRun {
 }
 
 impl EnvironmentRun {
+    /// The record of a run not started yet: nothing read, written or decided (`started_at_ms`
+    /// 0 until the run starts). Runs and test fixtures start from it, so a field added to the
+    /// record gets its empty value in one place.
+    pub fn empty(environment: EnvironmentRef, preset: &str, mode: &str) -> Self {
+        EnvironmentRun {
+            environment,
+            preset: preset.to_owned(),
+            mode: mode.to_owned(),
+            data_center: None,
+            started_at_ms: 0,
+            finished_at_ms: None,
+            inspection: None,
+            assessment: None,
+            plan: None,
+            writes: Vec::new(),
+            evidence: None,
+            confirmations: Vec::new(),
+            waits: Vec::new(),
+            stages: Vec::new(),
+            round_trips: 0,
+            requests: 0,
+            wire: WireRecord::default(),
+            outcome: None,
+            unexpected_inputs: Vec::new(),
+        }
+    }
+
     /// Writes that the service accepted.
     pub fn successful_writes(&self) -> usize {
         self.writes

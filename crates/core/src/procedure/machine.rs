@@ -3,7 +3,7 @@
 //! `decide/`, `write/`, `guide.rs`; sending and waiting in `wire.rs`.
 
 use super::decide::assessment::{Assessment, BlockReason, Plan};
-use super::environment_run::{EnvironmentRun, UnexpectedInput, WireRecord, WriteRecord};
+use super::environment_run::{EnvironmentRun, UnexpectedInput, WriteRecord};
 use super::prompt::PromptAnswer;
 use super::read::inspection::Inspection;
 use super::retry::Jitter;
@@ -35,32 +35,12 @@ impl Procedure {
     /// A procedure for one environment; nothing happens until [`Procedure::start`].
     pub fn new(target: Target, options: Options) -> Procedure {
         let dv = Dataverse::new(&target.environment.url);
-        let record = EnvironmentRun {
-            environment: target.environment.clone(),
-            preset: target.preset.key.clone(),
-            mode: match options.mode {
-                Mode::Setup => "setup",
-                Mode::Assess => "assess",
-                Mode::Undo => "undo",
-            }
-            .into(),
-            data_center: None,
-            started_at_ms: 0,
-            finished_at_ms: None,
-            inspection: None,
-            assessment: None,
-            plan: None,
-            writes: Vec::new(),
-            evidence: None,
-            confirmations: Vec::new(),
-            waits: Vec::new(),
-            stages: Vec::new(),
-            round_trips: 0,
-            requests: 0,
-            wire: WireRecord::default(),
-            outcome: None,
-            unexpected_inputs: Vec::new(),
+        let mode = match options.mode {
+            Mode::Setup => "setup",
+            Mode::Assess => "assess",
+            Mode::Undo => "undo",
         };
+        let record = EnvironmentRun::empty(target.environment.clone(), &target.preset.key, mode);
         Procedure {
             wire: Wire::new(Jitter::for_environment(
                 options.seed,
