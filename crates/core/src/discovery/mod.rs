@@ -6,9 +6,9 @@
 
 use crate::cloud::{Cloud, CloudEndpoints};
 use crate::error::ApiError;
-use crate::http::{HttpClient, HttpRequest, HttpResponse};
+use crate::http::{HttpClient, HttpRequest};
 use crate::ids::{EnvironmentId, OrganizationId, TenantId};
-use crate::odata::{self, Page};
+use crate::odata;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -336,15 +336,6 @@ pub fn instances_request(endpoints: &CloudEndpoints) -> HttpRequest {
     )
 }
 
-/// Parses one page of instances; only an answer that is not a page at all is an error.
-pub fn parse_instances(resp: &HttpResponse) -> Result<Page<Listed>, ApiError> {
-    let page: Page<Value> = odata::read_page(resp)?;
-    Ok(Page {
-        value: page.value.iter().map(Listed::from_row).collect(),
-        next_link: page.next_link,
-    })
-}
-
 /// Lists every instance of `cloud` (rows whose `Url` is outside it are unusable), following `@odata.nextLink` on the discovery service's own origin for
 /// at most [`odata::MAX_PAGES`] pages. A longer list, or a link elsewhere, is an error: the
 /// dashboard never shows part of the list as if it were all of it.
@@ -352,21 +343,12 @@ pub async fn list_instances(
     client: &impl HttpClient,
     cloud: &Cloud,
 ) -> Result<Vec<Listed>, ApiError> {
-    let first = instances_request(&cloud.endpoints());
-    let mut req = first.clone();
-    let mut all = Vec::new();
-    let mut pages = 0;
-    loop {
-        pages += 1;
-        odata::check_page(pages)?;
-        let resp = client.send(req).await?;
-        let page = parse_instances(&resp)?;
-        all.extend(page.value.into_iter().map(|row| row.within(cloud)));
-        match page.next_link {
-            Some(next) => req = odata::next_page(&first, &next)?,
-            None => return Ok(all),
-        }
-    }
+    let rows: Vec<Value> =
+        odata::collect_pages(client, instances_request(&cloud.endpoints())).await?;
+    Ok(rows
+        .iter()
+        .map(|row| Listed::from_row(row).within(cloud))
+        .collect())
 }
 
 #[cfg(test)]
