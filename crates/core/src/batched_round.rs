@@ -256,16 +256,14 @@ fn read_outcome(outcome: Answered, methods: &[Method]) -> (Vec<Fate>, Option<Str
     let n = methods.len();
     let every = |a: &Answered| methods.iter().map(|_| Fate::Answered(a.clone())).collect();
     // In doubt: reads are asked again at once, writes get the error (the procedure re-reads).
-    let in_doubt = |message: String| -> Vec<Fate> {
+    let in_doubt = |error: TransportError| -> Vec<Fate> {
         methods
             .iter()
             .map(|m| {
                 if m.is_idempotent_read() {
                     Fate::SendAlone
                 } else {
-                    Fate::Answered(Err(TransportError::Network {
-                        message: message.clone(),
-                    }))
+                    Fate::Answered(Err(error.clone()))
                 }
             })
             .collect()
@@ -275,17 +273,8 @@ fn read_outcome(outcome: Answered, methods: &[Method]) -> (Vec<Fate>, Option<Str
             return (every(&Err(e)), None)
         }
         Err(e) => {
-            let fates = methods
-                .iter()
-                .map(|m| {
-                    if m.is_idempotent_read() {
-                        Fate::SendAlone
-                    } else {
-                        Fate::Answered(Err(e.clone()))
-                    }
-                })
-                .collect();
-            return (fates, Some(format!("the $batch got no answer ({e})")));
+            let reason = format!("the $batch got no answer ({e})");
+            return (in_doubt(e), Some(reason));
         }
         Ok(response) => response,
     };
@@ -302,10 +291,12 @@ fn read_outcome(outcome: Answered, methods: &[Method]) -> (Vec<Fate>, Option<Str
             Some(format!("the $batch was refused (HTTP {status})")),
         ),
         _ => (
-            in_doubt(format!(
-                "the $batch carrying it was answered HTTP {status} without a usable answer for it; \
-                 whether it was carried out is unknown"
-            )),
+            in_doubt(TransportError::Network {
+                message: format!(
+                    "the $batch carrying it was answered HTTP {status} without a usable answer \
+                     for it; whether it was carried out is unknown"
+                ),
+            }),
             Some(format!(
                 "the $batch was answered HTTP {status} without a usable answer"
             )),
