@@ -37,6 +37,9 @@ pub enum Slot {
 }
 
 impl Slot {
+    /// Both slots, in the order the record keeps them.
+    const ALL: [Slot; 2] = [Slot::View, Slot::Batch];
+
     fn name(self) -> &'static str {
         match self {
             Slot::View => "view",
@@ -174,7 +177,7 @@ pub fn load(kv: &impl KeyValue) -> (Option<Loaded>, Cursor, Option<SaveFailed>) 
         }
     }
     let mut unfinished = [None, None];
-    for slot in [Slot::View, Slot::Batch] {
+    for slot in Slot::ALL {
         let mut done = Vec::new();
         while let Some(text) = kv.get(&done_key(slot, cursor.next_done[slot.index()])) {
             cursor.next_done[slot.index()] += 1;
@@ -264,7 +267,7 @@ fn write_all(kv: &impl KeyValue, loaded: &Loaded) -> Result<(), SaveFailed> {
     for run in &loaded.runs {
         add_run(kv, &mut cursor, run)?;
     }
-    for slot in [Slot::View, Slot::Batch] {
+    for slot in Slot::ALL {
         if let Some(run) = loaded.unfinished(slot) {
             set(kv, &slot_key(slot), run)?;
         }
@@ -274,6 +277,14 @@ fn write_all(kv: &impl KeyValue, loaded: &Loaded) -> Result<(), SaveFailed> {
 
 fn set(kv: &impl KeyValue, key: &str, value: &str) -> Result<(), SaveFailed> {
     kv.set(key, value).map_err(|reason| SaveFailed { reason })
+}
+
+/// Writes `value` as JSON under `key`.
+fn set_json(kv: &impl KeyValue, key: &str, value: &impl Serialize) -> Result<(), SaveFailed> {
+    let text = serde_json::to_string(value).map_err(|e| SaveFailed {
+        reason: e.to_string(),
+    })?;
+    set(kv, key, &text)
 }
 
 /// Forgets the whole session record (sign-out, or a new session replaces another's).
@@ -294,7 +305,7 @@ fn clear_keys(kv: &impl KeyValue) {
     };
     kv.remove(&head_key());
     numbered(&run_key);
-    for slot in [Slot::View, Slot::Batch] {
+    for slot in Slot::ALL {
         kv.remove(&slot_key(slot));
         numbered(&|n| done_key(slot, n));
     }
@@ -303,10 +314,7 @@ fn clear_keys(kv: &impl KeyValue) {
 /// Starts a new session record (whatever was there is forgotten first).
 pub fn begin(kv: &impl KeyValue, head: &Head) -> Result<Cursor, SaveFailed> {
     clear_keys(kv);
-    let text = serde_json::to_string(head).map_err(|e| SaveFailed {
-        reason: e.to_string(),
-    })?;
-    set(kv, &head_key(), &text)?;
+    set_json(kv, &head_key(), head)?;
     Ok(Cursor::default())
 }
 
@@ -334,12 +342,7 @@ pub fn set_unfinished(
             kv.remove(&slot_key(slot));
             Ok(())
         }
-        Some(run) => {
-            let text = serde_json::to_string(run).map_err(|e| SaveFailed {
-                reason: e.to_string(),
-            })?;
-            set(kv, &slot_key(slot), &text)
-        }
+        Some(run) => set_json(kv, &slot_key(slot), run),
     }
 }
 
@@ -352,14 +355,15 @@ pub fn add_finished(
     id: &str,
     at_ms: u64,
 ) -> Result<(), SaveFailed> {
-    let text = serde_json::to_string(&Finished {
+    let finished = Finished {
         id: id.to_owned(),
         at_ms,
-    })
-    .map_err(|e| SaveFailed {
-        reason: e.to_string(),
-    })?;
-    set(kv, &done_key(slot, cursor.next_done[slot.index()]), &text)?;
+    };
+    set_json(
+        kv,
+        &done_key(slot, cursor.next_done[slot.index()]),
+        &finished,
+    )?;
     cursor.next_done[slot.index()] += 1;
     Ok(())
 }
