@@ -47,11 +47,6 @@ impl Slots {
         }
     }
 
-    /// Runs active now (holding a slot).
-    pub fn active(&self) -> usize {
-        self.active.get()
-    }
-
     /// Starts `start(item)` for each item in order while a slot is free, and hands each
     /// output to `finished` as it ends. `may_start` is asked just before an item starts; once
     /// it says no, nothing more starts, and the items not started are returned (in order).
