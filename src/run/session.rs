@@ -195,12 +195,7 @@ impl Session {
         let run = StoredRun {
             operator: self.account.with_value(|a| a.username.clone()),
             cloud: self.cloud_key().to_owned(),
-            mode: match mode {
-                Mode::Undo => "undo",
-                Mode::Assess => "assess",
-                Mode::Setup => "setup",
-            }
-            .into(),
+            mode: mode.key().into(),
             batch: slot == Slot::Batch,
             environments: environments.iter().map(ToString::to_string).collect(),
             finished: Vec::new(),

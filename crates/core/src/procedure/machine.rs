@@ -9,7 +9,7 @@ use super::read::inspection::Inspection;
 use super::retry::Jitter;
 use super::state::{Phase, Wire};
 use super::steps::StepBoard;
-use super::target::{Mode, Options, Target};
+use super::target::{Options, Target};
 use super::types::{Command, Input, Outcome, ProcedureError};
 use super::view::{RunStage, RunView, RunWait};
 use super::write::lock::{LockName, LockState};
@@ -35,12 +35,11 @@ impl Procedure {
     /// A procedure for one environment; nothing happens until [`Procedure::start`].
     pub fn new(target: Target, options: Options) -> Procedure {
         let dv = Dataverse::new(&target.environment.url);
-        let mode = match options.mode {
-            Mode::Setup => "setup",
-            Mode::Assess => "assess",
-            Mode::Undo => "undo",
-        };
-        let record = EnvironmentRun::empty(target.environment.clone(), &target.preset.key, mode);
+        let record = EnvironmentRun::empty(
+            target.environment.clone(),
+            &target.preset.key,
+            options.mode.key(),
+        );
         Procedure {
             wire: Wire::new(Jitter::for_environment(
                 options.seed,

@@ -31,6 +31,17 @@ pub enum Mode {
     Undo,
 }
 
+impl Mode {
+    /// The mode as records and stored runs name it (`setup`, `assess`, `undo`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Mode::Setup => "setup",
+            Mode::Assess => "assess",
+            Mode::Undo => "undo",
+        }
+    }
+}
+
 /// Which environment, preset and cloud a run is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
