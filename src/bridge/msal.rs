@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::Reflect;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -52,7 +52,7 @@ pub struct MsalConfig {
 }
 
 /// The signed-in administrator, as MSAL knows them.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     pub home_account_id: String,
     pub tenant_id: String,
@@ -61,8 +61,7 @@ pub struct Account {
 }
 
 /// Why the bridge could not do what was asked.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthErrorKind {
     /// A person has to sign in (again): no session, expired, or consent missing.
     InteractionRequired,
@@ -87,7 +86,7 @@ pub enum AuthErrorKind {
 }
 
 /// An error from MSAL, with its own code kept for the admin and for support.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message} ({code})")]
 pub struct AuthError {
     pub kind: AuthErrorKind,
