@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::http::Resp;
+
 /// What a fault does to the request it catches.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(untagged)]
@@ -26,6 +28,40 @@ pub enum Action {
 }
 
 impl Action {
+    /// The answer a status fault gives instead of the service's (`None` for other faults).
+    pub fn answer(&self) -> Option<Resp> {
+        let Action::Status {
+            status,
+            headers,
+            body,
+            content_type,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let mut resp = Resp::text(
+            *status,
+            content_type.as_deref().unwrap_or("application/json"),
+            body.clone().into_bytes(),
+        );
+        for (k, v) in headers {
+            resp = resp.header(k, v.clone());
+        }
+        Some(resp)
+    }
+
+    /// Whether the request is carried out before the fault's answer replaces the service's.
+    pub fn processed(&self) -> bool {
+        matches!(
+            self,
+            Action::Status {
+                processed: true,
+                ..
+            }
+        )
+    }
+
     /// How the request log names it.
     pub fn describe(&self) -> String {
         match self {
@@ -105,29 +141,19 @@ impl Faults {
         self.0.clear();
     }
 
-    /// Takes the first pending fault matching the request (see [`take`]).
+    /// Takes the first pending fault matching the request, consuming one of its count.
     pub fn take(&mut self, method: &str, host: &str, path: &str, query: &str) -> Option<Action> {
-        take(&mut self.0, method, host, path, query)
+        let faults = &mut self.0;
+        let i = faults
+            .iter()
+            .position(|f| f.count > 0 && f.matches(method, host, path, query))?;
+        let action = faults[i].action.clone();
+        faults[i].count -= 1;
+        if faults[i].count == 0 {
+            faults.remove(i);
+        }
+        Some(action)
     }
-}
-
-/// Takes the first pending fault matching the request, consuming one of its count.
-pub fn take(
-    faults: &mut Vec<Fault>,
-    method: &str,
-    host: &str,
-    path: &str,
-    query: &str,
-) -> Option<Action> {
-    let i = faults
-        .iter()
-        .position(|f| f.count > 0 && f.matches(method, host, path, query))?;
-    let action = faults[i].action.clone();
-    faults[i].count -= 1;
-    if faults[i].count == 0 {
-        faults.remove(i);
-    }
-    Some(action)
 }
 
 /// `*` matches any run of characters (including `/`); everything else literally.

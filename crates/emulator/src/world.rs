@@ -2,9 +2,10 @@
 //! (directory and Dataverse environments), sign-in's sessions, the pending faults and the
 //! request log. Each handler is given only the parts it uses.
 
-use crate::faults::Faults;
+use crate::faults::{Action, Faults};
+use crate::http::Req;
 use crate::identity::session::IdentityState;
-use crate::log::RequestLog;
+use crate::log::{Arrival, RequestLog, TokenGrant};
 use crate::scenario::ScenarioSource;
 use crate::state::Tenant;
 
@@ -33,5 +34,35 @@ impl World {
             faults: Faults::default(),
             log: RequestLog::default(),
         }
+    }
+
+    /// A request arrives (`svc_path`: its path under its service): takes the first pending
+    /// fault aimed at it and logs it, naming that fault, in one step — under one lock, so that
+    /// concurrent requests (a `$batch`'s parts included) get distinct faults. Returns its log
+    /// entry's `seq` and the fault.
+    pub fn arrive(
+        &mut self,
+        req: &Req,
+        svc_path: &str,
+        grant: Option<TokenGrant>,
+        arrival: Arrival,
+    ) -> (u64, Option<Action>) {
+        let fault = self
+            .faults
+            .take(&req.method, &req.host, svc_path, &req.query);
+        let path = if req.query.is_empty() {
+            req.path.clone()
+        } else {
+            format!("{}?{}", req.path, req.query)
+        };
+        let seq = self.log.open(
+            &req.method,
+            &req.host_header,
+            path,
+            fault.as_ref().map(Action::describe),
+            grant,
+            arrival,
+        );
+        (seq, fault)
     }
 }

@@ -104,31 +104,17 @@ async fn carry_out(
     batch_seq: u64,
     http: &'static str,
 ) -> Result<Resp, DropConnection> {
-    let full_path = if part.query.is_empty() {
-        part.path.clone()
-    } else {
-        format!("{}?{}", part.path, part.query)
+    let arrival = Arrival {
+        received_ms: unix_ms(),
+        http,
+        batch: Some(batch_seq),
     };
-    let (seq, fault) = {
-        let Ok(mut w) = served.world.lock() else {
-            return Err(DropConnection);
-        };
-        let fault = w
-            .faults
-            .take(&part.method, &part.host, part_svc, &part.query);
-        let seq = w.log.open(
-            &part.method,
-            &part.host_header,
-            full_path,
-            fault.as_ref().map(Action::describe),
-            None,
-            Arrival {
-                received_ms: unix_ms(),
-                http,
-                batch: Some(batch_seq),
-            },
-        );
-        (seq, fault)
+    let Ok((seq, fault)) = served
+        .world
+        .lock()
+        .map(|mut w| w.arrive(part, part_svc, None, arrival))
+    else {
+        return Err(DropConnection);
     };
     if let Some(Action::Latency { latency_ms }) = &fault {
         tokio::time::sleep(Duration::from_millis(*latency_ms)).await;
@@ -136,31 +122,22 @@ async fn carry_out(
     let Ok(mut w) = served.world.lock() else {
         return Err(DropConnection);
     };
-    let resp = match &fault {
+    if matches!(
+        fault,
         Some(Action::Drop {
-            drop: DropWhen::Before,
-        }) => return Err(DropConnection),
-        Some(Action::Status {
-            status,
-            headers,
-            body,
-            content_type,
-            processed,
-        }) => {
-            if *processed {
+            drop: DropWhen::Before
+        })
+    ) {
+        return Err(DropConnection);
+    }
+    let resp = match fault.as_ref().and_then(Action::answer) {
+        Some(answer) => {
+            if fault.as_ref().is_some_and(Action::processed) {
                 let _ = crate::dataverse::handle(&mut w.tenant, ctx, part, env_idx, part_svc);
             }
-            let mut resp = Resp::text(
-                *status,
-                content_type.as_deref().unwrap_or("application/json"),
-                body.clone().into_bytes(),
-            );
-            for (k, v) in headers {
-                resp = resp.header(k, v.clone());
-            }
-            resp
+            answer
         }
-        _ => crate::dataverse::handle(&mut w.tenant, ctx, part, env_idx, part_svc),
+        None => crate::dataverse::handle(&mut w.tenant, ctx, part, env_idx, part_svc),
     };
     if matches!(
         fault,

@@ -117,33 +117,19 @@ pub async fn route(
         Target::Microsoft(s, p) => (s, p),
     };
 
-    // Log and pick a fault under one lock, so concurrent requests get distinct faults.
-    let full_path = if req.query.is_empty() {
-        req.path.clone()
-    } else {
-        format!("{}?{}", req.path, req.query)
-    };
     let is_token = service == Service::Identity && svc_path.ends_with("/oauth2/v2.0/token");
     let grant = (is_token && req.method == "POST").then(|| TokenGrant::of(&req, &svc_path));
-    let (seq, fault) = match served.world.lock() {
-        Ok(mut w) => {
-            let fault = w.faults.take(&req.method, &req.host, &svc_path, &req.query);
-            let described = fault.as_ref().map(Action::describe);
-            let seq = w.log.open(
-                &req.method,
-                &req.host_header,
-                full_path,
-                described,
-                grant,
-                Arrival {
-                    received_ms,
-                    http,
-                    batch: None,
-                },
-            );
-            (seq, fault)
-        }
-        Err(_) => return Err(DropConnection),
+    let arrival = Arrival {
+        received_ms,
+        http,
+        batch: None,
+    };
+    let Ok((seq, fault)) = served
+        .world
+        .lock()
+        .map(|mut w| w.arrive(&req, &svc_path, grant, arrival))
+    else {
+        return Err(DropConnection);
     };
     let set_status = |status: Option<u16>| {
         if let Ok(mut w) = served.world.lock() {
@@ -163,38 +149,26 @@ pub async fn route(
         Some(Action::Drop {
             drop: DropWhen::Before,
         }) => return Err(DropConnection),
-        Some(Action::Status {
-            status,
-            headers,
-            body,
-            content_type,
-            processed,
-        }) => {
-            if *processed && req.method != "OPTIONS" {
-                match service {
-                    Service::Dataverse(i) if batch::is_batch(&req.method, &svc_path) => {
-                        let _ = batch::run(&served, &ctx, &req, i, &svc_path, seq, http).await;
-                    }
-                    _ => {
-                        if let Ok(mut w) = served.world.lock() {
-                            let _ = dispatch(&mut w, &ctx, &req, &service, &svc_path, seq);
-                        }
+        _ => {}
+    }
+    if let Some(answer) = fault.as_ref().and_then(Action::answer) {
+        let processed = fault.as_ref().is_some_and(Action::processed);
+        if processed && req.method != "OPTIONS" {
+            match service {
+                Service::Dataverse(i) if batch::is_batch(&req.method, &svc_path) => {
+                    let _ = batch::run(&served, &ctx, &req, i, &svc_path, seq, http).await;
+                }
+                _ => {
+                    if let Ok(mut w) = served.world.lock() {
+                        let _ = dispatch(&mut w, &ctx, &req, &service, &svc_path, seq);
                     }
                 }
             }
-            let mut resp = Resp::text(
-                *status,
-                content_type.as_deref().unwrap_or("application/json"),
-                body.clone().into_bytes(),
-            );
-            for (k, v) in headers {
-                resp = resp.header(k, v.clone());
-            }
-            let resp = crate::cors::decorate(&req, resp, expose);
-            set_status(Some(*status));
-            return Ok(to_hyper(resp));
         }
-        _ => {}
+        let status = answer.status;
+        let resp = crate::cors::decorate(&req, answer, expose);
+        set_status(Some(status));
+        return Ok(to_hyper(resp));
     }
 
     let resp = if req.method == "OPTIONS" {
