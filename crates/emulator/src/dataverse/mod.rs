@@ -35,15 +35,6 @@ fn split_key(seg: &str) -> Result<(&str, Option<String>), Resp> {
     }
 }
 
-/// Finds `roles(<guid>)` at the end of an `@odata.id` style URL.
-fn role_ref(text: &str) -> Option<String> {
-    let i = text.rfind("roles(")?;
-    let rest = &text[i + 6..];
-    let end = rest.find(')')?;
-    let id = rest[..end].trim_matches('\'');
-    is_guid(id).then(|| id.to_ascii_lowercase())
-}
-
 /// Whether environment `env_idx` serves `req` at all, before its path is looked at: not
 /// disabled, a valid token for it, and a live, enabled system user behind the token (the
 /// caller). A `$batch` is admitted by its own `Authorization`, then each part by the same.
@@ -112,9 +103,9 @@ pub fn handle(tenant: &mut Tenant, ctx: &Ctx, req: &Req, env_idx: usize, path: &
         return error(404, "0x80040217", "Environment not found");
     };
     let env_url = ctx.env_url(env);
-    let rest = ["/api/data/v9.2/", "/api/data/v9.1/", "/api/data/v9.0/"]
+    let rest = crate::odata::WEB_API_ROOTS
         .iter()
-        .find_map(|p| path.strip_prefix(p));
+        .find_map(|root| path.strip_prefix(root)?.strip_prefix('/'));
     let Some(rest) = rest else {
         if path == "/" || path.is_empty() {
             return Resp::html(
@@ -211,7 +202,7 @@ pub fn handle(tenant: &mut Tenant, ctx: &Ctx, req: &Req, env_idx: usize, path: &
             let Some(role_id) = body
                 .get("@odata.id")
                 .and_then(Value::as_str)
-                .and_then(role_ref)
+                .and_then(|t| writes::bound_id(t, "roles"))
             else {
                 return bad_request(
                     "The request body must carry \"@odata.id\": \".../roles(<id>)\".",
@@ -220,7 +211,11 @@ pub fn handle(tenant: &mut Tenant, ctx: &Ctx, req: &Req, env_idx: usize, path: &
             associate(tenant, env_idx, &caller, &id, &role_id)
         }
         ("DELETE", ("systemusers", Some(id)), ["systemuserroles_association", "$ref"]) => {
-            let Some(role_id) = req.param("$id").as_deref().and_then(role_ref) else {
+            let Some(role_id) = req
+                .param("$id")
+                .as_deref()
+                .and_then(|t| writes::bound_id(t, "roles"))
+            else {
                 return bad_request("The $id query option must name .../roles(<id>).");
             };
             disassociate(tenant, env_idx, &caller, &id, &role_id)

@@ -17,8 +17,8 @@ fn parse_body(req: &Req) -> Result<Map<String, Value>, Resp> {
     }
 }
 
-fn bound_id(v: &Value, set: &str) -> Option<String> {
-    let s = v.as_str()?;
+/// The id in the last `{set}(<guid>)` of an `@odata.bind` or `@odata.id` style URL.
+pub(super) fn bound_id(s: &str, set: &str) -> Option<String> {
     let i = s.rfind(&format!("{set}("))?;
     let rest = &s[i + set.len() + 1..];
     let id = rest[..rest.find(')')?].trim_matches('\'');
@@ -64,7 +64,10 @@ pub fn create_user(
     let Some(bu_value) = body.get("businessunitid@odata.bind") else {
         return error(400, "0x80040203", "Expecting business column to be set");
     };
-    let Some(bu) = bound_id(bu_value, "businessunits").and_then(|b| BusinessUnitId::parse(&b))
+    let Some(bu) = bu_value
+        .as_str()
+        .and_then(|b| bound_id(b, "businessunits"))
+        .and_then(|b| BusinessUnitId::parse(&b))
     else {
         return bad_request("businessunitid@odata.bind must be /businessunits(<id>).");
     };

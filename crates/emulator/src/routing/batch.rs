@@ -25,12 +25,9 @@ use crate::served::{DropConnection, Served};
 /// Whether `svc_path` (under an environment) is its Web API's `$batch`.
 pub fn is_batch(method: &str, svc_path: &str) -> bool {
     method == "POST"
-        && [
-            "/api/data/v9.2/$batch",
-            "/api/data/v9.1/$batch",
-            "/api/data/v9.0/$batch",
-        ]
-        .contains(&svc_path)
+        && crate::odata::WEB_API_ROOTS
+            .iter()
+            .any(|root| svc_path.strip_prefix(root) == Some("/$batch"))
 }
 
 /// The `$batch` logged as `seq`, to environment `env_idx`, carried out.
