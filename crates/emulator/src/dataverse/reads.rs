@@ -9,59 +9,61 @@ use crate::http::{Req, Resp};
 use crate::odata::{self, next_link};
 use crate::state::{Environment, SystemUser};
 
-fn expand_roles(env: &Environment, row: &mut Map<String, Value>, q: &odata::Query) {
-    let Some(uid) = row
-        .get("systemuserid")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-    else {
-        return;
-    };
-    for ex in &q.expand {
-        let held: Vec<Value> = env
-            .system_user(&uid)
-            .map(|u| {
-                env.roles_of(u)
-                    .map(entities::role_row)
-                    .filter(|r| {
-                        ex.filter
-                            .as_ref()
-                            .is_none_or(|f| odata::eval(f, r, true) == odata::Val::Bool(true))
-                    })
-                    .map(|r| Value::Object(odata::project(&r, ex.select.as_ref(), "roleid")))
-                    .collect()
-            })
-            .unwrap_or_default();
-        row.insert(ex.name.clone(), Value::Array(held));
+/// The rows across the N:N `systemuserroles_association` from `row` of `set` — a user's roles,
+/// or the users holding a role — and the key they are projected by; `None` for other sets or a
+/// row without its key. A single expand is unpaged
+/// (`pa: developer/data-platform/webapi/query/join-tables.md`).
+fn associated(
+    env: &Environment,
+    set: &EntitySet,
+    row: &Map<String, Value>,
+) -> Option<(Vec<Map<String, Value>>, &'static str)> {
+    let id = row.get(set.key)?.as_str()?;
+    match set.name {
+        "systemusers" => {
+            let roles = env
+                .system_user(id)
+                .map(|u| env.roles_of(u).map(entities::role_row).collect())
+                .unwrap_or_default();
+            Some((roles, "roleid"))
+        }
+        "roles" => {
+            let holders = env
+                .system_users
+                .iter()
+                .filter(|u| u.roles.iter().any(|r| r.is(id)))
+                .map(entities::systemuser_row)
+                .collect();
+            Some((holders, "systemuserid"))
+        }
+        _ => None,
     }
 }
 
-/// Expands `roles` on each system user row, or (from a role row) the users holding it: the
-/// N:N `systemuserroles_association` seen from either side. A single expand is unpaged
-/// (`pa: developer/data-platform/webapi/query/join-tables.md`).
-fn expand_holders(env: &Environment, row: &mut Map<String, Value>, q: &odata::Query) {
-    let Some(rid) = row
-        .get("roleid")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-    else {
-        return;
-    };
-    for ex in &q.expand {
-        let held: Vec<Value> = env
-            .system_users
-            .iter()
-            .filter(|u| u.roles.iter().any(|r| r.is(&rid)))
-            .map(entities::systemuser_row)
-            .filter(|r| {
-                ex.filter
-                    .as_ref()
-                    .is_none_or(|f| odata::eval(f, r, true) == odata::Val::Bool(true))
-            })
-            .map(|r| Value::Object(odata::project(&r, ex.select.as_ref(), "systemuserid")))
-            .collect();
-        row.insert(ex.name.clone(), Value::Array(held));
+/// `row` as answered: projected on `$select`, with each `$expand`'s related rows (filtered and
+/// projected on the expand's own options) beside it.
+fn shape(
+    env: &Environment,
+    set: &EntitySet,
+    q: &odata::Query,
+    row: &Map<String, Value>,
+) -> Map<String, Value> {
+    let mut out = odata::project(row, q.select.as_ref(), set.key);
+    if let Some((related, key)) = associated(env, set, row) {
+        for ex in &q.expand {
+            let rows: Vec<Value> = related
+                .iter()
+                .filter(|r| {
+                    ex.filter
+                        .as_ref()
+                        .is_none_or(|f| odata::eval(f, r, true) == odata::Val::Bool(true))
+                })
+                .map(|r| Value::Object(odata::project(r, ex.select.as_ref(), key)))
+                .collect();
+            out.insert(ex.name.clone(), Value::Array(rows));
+        }
     }
+    out
 }
 
 fn navs_for(set: &EntitySet) -> Vec<(&'static str, &'static [&'static str])> {
@@ -109,20 +111,7 @@ pub fn collection(
     let (page, next) = odata::apply(rows, &q, true, set.key, max_page);
     let value: Vec<Value> = page
         .into_iter()
-        .map(|mut r| {
-            match set.name {
-                "systemusers" => expand_roles(env, &mut r, &q),
-                "roles" => expand_holders(env, &mut r, &q),
-                _ => {}
-            }
-            let mut out = odata::project(&r, q.select.as_ref(), set.key);
-            for ex in &q.expand {
-                if let Some(v) = r.get(&ex.name) {
-                    out.insert(ex.name.clone(), v.clone());
-                }
-            }
-            Value::Object(out)
-        })
+        .map(|r| Value::Object(shape(env, set, &q, &r)))
         .collect();
     let mut body = json!({
         "@odata.context": context_url(base, set_path, &q, false),
@@ -144,24 +133,14 @@ pub fn single(env: &Environment, req: &Req, base: &str, set: &EntitySet, id: &st
         Ok(q) => q,
         Err(e) => return odata_error(e, set.type_name),
     };
-    let Some(mut row) = entities::rows(env, set.name).into_iter().find(|r| {
+    let Some(row) = entities::rows(env, set.name).into_iter().find(|r| {
         r.get(set.key)
             .and_then(Value::as_str)
             .is_some_and(|k| k.eq_ignore_ascii_case(id))
     }) else {
         return not_found(set.type_name, id);
     };
-    match set.name {
-        "systemusers" => expand_roles(env, &mut row, &q),
-        "roles" => expand_holders(env, &mut row, &q),
-        _ => {}
-    }
-    let mut out = odata::project(&row, q.select.as_ref(), set.key);
-    for ex in &q.expand {
-        if let Some(v) = row.get(&ex.name) {
-            out.insert(ex.name.clone(), v.clone());
-        }
-    }
+    let mut out = shape(env, set, &q, &row);
     out.insert(
         "@odata.context".into(),
         json!(context_url(base, set.name, &q, true)),
