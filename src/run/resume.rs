@@ -42,11 +42,7 @@ pub fn offer_stored_runs(session: Session, found: &[StoredUnfinished], list: &[E
     let preset = Preset::work365();
     let environments: Vec<EnvironmentRef> = list
         .iter()
-        .map(|r| EnvironmentRef {
-            id: Some(r.instance.environment_id.clone()),
-            name: r.instance.friendly_name.clone(),
-            url: r.instance.origin(),
-        })
+        .map(|r| EnvironmentRef::of(&r.instance))
         .collect();
     let operator = session.account.with_value(|a| a.username.clone());
     let ctx = ResumeContext {

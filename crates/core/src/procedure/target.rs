@@ -19,6 +19,17 @@ pub struct EnvironmentRef {
     pub url: String,
 }
 
+impl EnvironmentRef {
+    /// The environment discovery listed as `instance`.
+    pub fn of(instance: &Instance) -> EnvironmentRef {
+        EnvironmentRef {
+            id: Some(instance.environment_id.clone()),
+            name: instance.friendly_name.clone(),
+            url: instance.origin(),
+        }
+    }
+}
+
 /// What to do in the environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -64,11 +75,7 @@ impl Target {
     /// For an environment found by discovery.
     pub fn from_instance(instance: &Instance, preset: Preset, endpoints: CloudEndpoints) -> Target {
         Target {
-            environment: EnvironmentRef {
-                id: Some(instance.environment_id.clone()),
-                name: instance.friendly_name.clone(),
-                url: instance.origin(),
-            },
+            environment: EnvironmentRef::of(instance),
             preset,
             endpoints,
             tenant_id: instance.tenant_id.clone(),
