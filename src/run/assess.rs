@@ -99,7 +99,7 @@ pub async fn assess_one(
     )
     .await;
     let asked = prompter.asked.borrow().clone();
-    RowInfo::from_run(machine.record(), &Preset::work365(), asked.as_deref())
+    RowInfo::from_run(machine.record(), &machine.target().preset, asked.as_deref())
 }
 
 /// Inspects every row, [`ASSESS_CONCURRENCY`] active at a time (one sleeping through a
