@@ -108,6 +108,17 @@ async fn unless_cancelled<P: Prompter, F: Future>(prompts: &P, work: F) -> Optio
     }
 }
 
+/// `work`'s output, or `None` if the admin cancelled before or while it ran: an answer that
+/// comes back after a cancel (a prompt, a lock, a renewal) is not acted on.
+async fn unless_cancelled_by_end<P: Prompter, F: Future>(
+    prompts: &P,
+    work: F,
+) -> Option<F::Output> {
+    unless_cancelled(prompts, work)
+        .await
+        .filter(|_| !prompts.is_cancelled())
+}
+
 /// Runs the procedure to its end and returns the outcome; the record stays in `machine`.
 pub async fn drive<C: HttpClient, S: Sleeper, P: Prompter>(
     machine: &mut Procedure,
@@ -180,13 +191,11 @@ pub async fn drive<C: HttpClient, S: Sleeper, P: Prompter>(
                 }
             }
             Command::Prompt { prompt } => {
-                match unless_cancelled(prompts, prompts.ask(&env, &prompt)).await {
+                match unless_cancelled_by_end(prompts, prompts.ask(&env, &prompt)).await {
+                    Some(answer) => machine.handle(Input::Choice { answer }, sleeper.now_ms()),
                     // Cancelled while the admin was asked: whatever the prompt returned (a
                     // cancelled prompt has no real answer), the run ends cancelled, not declined.
-                    Some(answer) if !prompts.is_cancelled() => {
-                        machine.handle(Input::Choice { answer }, sleeper.now_ms())
-                    }
-                    _ => machine.handle(Input::Cancel, sleeper.now_ms()),
+                    None => machine.handle(Input::Cancel, sleeper.now_ms()),
                 }
             }
             Command::WaitUntil { at_ms, .. } => {
@@ -217,21 +226,16 @@ pub async fn drive<C: HttpClient, S: Sleeper, P: Prompter>(
                 }
             }
             Command::Lock { lock, wait } => {
-                match unless_cancelled(prompts, prompts.lock(&env, &lock, wait)).await {
-                    Some(grant) if !prompts.is_cancelled() => {
-                        machine.handle(Input::Lock { grant }, sleeper.now_ms())
-                    }
+                match unless_cancelled_by_end(prompts, prompts.lock(&env, &lock, wait)).await {
+                    Some(grant) => machine.handle(Input::Lock { grant }, sleeper.now_ms()),
                     // A lock wait the cancel broke off: the run stops before any write.
-                    _ => machine.handle(Input::Cancel, sleeper.now_ms()),
+                    None => machine.handle(Input::Cancel, sleeper.now_ms()),
                 }
             }
             Command::RenewSignIn { audience } => {
-                match unless_cancelled(prompts, prompts.renew_sign_in(&audience)).await {
+                match unless_cancelled_by_end(prompts, prompts.renew_sign_in(&audience)).await {
                     // A renewal the cancel broke off is not a failed sign-in.
                     None => machine.handle(Input::Cancel, sleeper.now_ms()),
-                    Some(_) if prompts.is_cancelled() => {
-                        machine.handle(Input::Cancel, sleeper.now_ms())
-                    }
                     Some(Ok(())) => machine.handle(Input::SignInRenewed, sleeper.now_ms()),
                     Some(Err(message)) => {
                         machine.handle(Input::SignInFailed { message }, sleeper.now_ms())
