@@ -7,7 +7,7 @@ use super::environment_run::{EnvironmentRun, UnexpectedInput, WriteRecord};
 use super::prompt::PromptAnswer;
 use super::read::inspection::Inspection;
 use super::retry::Jitter;
-use super::state::{Phase, Wire};
+use super::state::{Pending, Phase, Wire};
 use super::steps::StepBoard;
 use super::target::{Options, Target};
 use super::types::{Command, Input, Outcome, ProcedureError};
@@ -239,14 +239,12 @@ impl Procedure {
             .cloned()
             .collect();
         for p in unanswered {
-            self.record.writes.push(WriteRecord {
-                method: p.request.method,
-                path: self.path_of(&p.request.url),
-                status: None,
-                error: Some("cancelled before an answer arrived; its effect is unknown".into()),
-                at_ms: p.sent_at_ms,
-                duration_ms: now_ms.saturating_sub(p.sent_at_ms),
-            });
+            self.record_write(
+                &p,
+                None,
+                Some("cancelled before an answer arrived; its effect is unknown".into()),
+                now_ms,
+            );
             writes.push(p.purpose.label());
         }
         if writes.is_empty() {
@@ -257,6 +255,25 @@ impl Procedure {
                 now_ms,
             )
         }
+    }
+
+    /// Notes in the record a write sent as `p` and how it ended (`status`: its answer's, if one
+    /// came; `error`: why it did not succeed).
+    pub(crate) fn record_write(
+        &mut self,
+        p: &Pending,
+        status: Option<u16>,
+        error: Option<String>,
+        now_ms: u64,
+    ) {
+        self.record.writes.push(WriteRecord {
+            method: p.request.method,
+            path: self.path_of(&p.request.url),
+            status,
+            error,
+            at_ms: p.sent_at_ms,
+            duration_ms: now_ms.saturating_sub(p.sent_at_ms),
+        });
     }
 
     /// A URL as the record keeps it: path and query, without the environment's origin.

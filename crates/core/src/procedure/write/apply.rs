@@ -7,7 +7,7 @@ use crate::error::{ApiError, Remedy, CODE_DUPLICATE, CODE_MISSING_PRIVILEGE};
 use crate::http::{HttpRequest, HttpResponse, TransportError};
 use crate::procedure::decide::assess;
 use crate::procedure::decide::assessment::{Plan, PlannedWrite};
-use crate::procedure::environment_run::{Stage, WriteRecord};
+use crate::procedure::environment_run::Stage;
 use crate::procedure::machine::Procedure;
 use crate::procedure::purpose::Purpose;
 use crate::procedure::state::{Job, Pending, Phase, Work};
@@ -119,18 +119,12 @@ impl Procedure {
         now_ms: u64,
         round: &mut Round,
     ) {
-        self.record.writes.push(WriteRecord {
-            method: p.request.method,
-            path: self.path_of(&p.request.url),
-            status: result.as_ref().ok().map(|r| r.status),
-            error: match &result {
-                Ok(r) if !r.is_success() => Some(ApiError::refused(r).to_string()),
-                Ok(_) => None,
-                Err(e) => Some(e.to_string()),
-            },
-            at_ms: p.sent_at_ms,
-            duration_ms: now_ms.saturating_sub(p.sent_at_ms),
-        });
+        let error = match &result {
+            Ok(r) if !r.is_success() => Some(ApiError::refused(r).to_string()),
+            Ok(_) => None,
+            Err(e) => Some(e.to_string()),
+        };
+        self.record_write(&p, result.as_ref().ok().map(|r| r.status), error, now_ms);
         match classify(&p.request, result) {
             Verdict::Answered(resp) if resp.is_success() => apply_effect(work, &p.purpose, &resp),
             Verdict::Answered(resp) => {
