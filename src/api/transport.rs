@@ -170,10 +170,7 @@ fn network(error: gloo_net::Error) -> TransportError {
 
 fn js_network(error: JsValue) -> TransportError {
     TransportError::Network {
-        message: error
-            .dyn_ref::<js_sys::Error>()
-            .map(|e| String::from(e.message()))
-            .or_else(|| error.as_string())
+        message: crate::bridge::js_message(&error)
             .unwrap_or_else(|| "the browser refused the request".into()),
     }
 }

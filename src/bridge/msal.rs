@@ -111,14 +111,7 @@ impl AuthError {
     }
 
     fn from_rejection(value: JsValue) -> Self {
-        let text = value
-            .as_string()
-            .or_else(|| {
-                value
-                    .dyn_ref::<js_sys::Error>()
-                    .map(|e| String::from(e.message()))
-            })
-            .unwrap_or_default();
+        let text = super::js_message(&value).unwrap_or_default();
         let parsed = js_sys::JSON::parse(&text).ok().filter(JsValue::is_object);
         let field = |name: &str| parsed.as_ref().and_then(|o| text_field(o, name));
         match field("kind").and_then(|k| AuthErrorKind::from_wire(&k)) {
